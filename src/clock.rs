@@ -1,0 +1,155 @@
+//! Time as Django sees it: Unix seconds as a float, and `max_age` limits.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A point in time as Unix seconds with a fraction, like Python's `time.time()`.
+///
+/// Django compares `time.time() - timestamp > max_age` in floating point, so the
+/// fraction matters at the edges; keeping the float avoids rounding through
+/// `SystemTime`. Pass one to the `*_at` methods to check values against a fixed
+/// clock (tests never need to sleep).
+///
+/// # Example
+///
+/// ```
+/// use signring::UnixTime;
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let t = UnixTime::from_secs_f64(1_600_000_000.5);
+/// assert_eq!(t.as_secs_f64(), 1_600_000_000.5);
+/// assert_eq!(UnixTime::from(UNIX_EPOCH + Duration::from_secs(60)).as_secs_f64(), 60.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct UnixTime(f64);
+
+impl UnixTime {
+    /// The current time from the system clock.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(signring::UnixTime::now().as_secs_f64() > 1_600_000_000.0);
+    /// ```
+    #[must_use]
+    pub fn now() -> Self {
+        Self::from(SystemTime::now())
+    }
+
+    /// Seconds since the Unix epoch; negative before it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::UnixTime::from_secs_f64(-1.5).as_secs_f64(), -1.5);
+    /// ```
+    #[must_use]
+    pub const fn from_secs_f64(secs: f64) -> Self {
+        Self(secs)
+    }
+
+    /// Seconds since the Unix epoch.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::UnixTime::from_secs_f64(2.0).as_secs_f64(), 2.0);
+    /// ```
+    #[must_use]
+    pub const fn as_secs_f64(self) -> f64 {
+        self.0
+    }
+
+    /// The whole seconds a timestamp records, truncated toward zero as Python's
+    /// `int(time.time())` does.
+    pub(crate) fn whole_secs(self) -> i64 {
+        // `as` saturates for values beyond i64, which no clock reaches.
+        self.0.trunc() as i64
+    }
+}
+
+impl From<SystemTime> for UnixTime {
+    fn from(time: SystemTime) -> Self {
+        match time.duration_since(UNIX_EPOCH) {
+            Ok(after) => Self(after.as_secs_f64()),
+            Err(before) => Self(-before.duration().as_secs_f64()),
+        }
+    }
+}
+
+/// The oldest a timestamped value may be, in seconds.
+///
+/// Django takes an int, a float or a `timedelta`; a negative limit expires every
+/// value not from the future, so it is kept rather than refused.
+///
+/// # Example
+///
+/// ```
+/// use signring::MaxAge;
+/// use std::time::Duration;
+///
+/// assert_eq!(MaxAge::from(Duration::from_secs(3600)).as_secs_f64(), 3600.0);
+/// assert_eq!(MaxAge::from_secs(-1).as_secs_f64(), -1.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct MaxAge(f64);
+
+impl MaxAge {
+    /// A limit in whole seconds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::MaxAge::from_secs(60).as_secs_f64(), 60.0);
+    /// ```
+    #[must_use]
+    pub const fn from_secs(secs: i64) -> Self {
+        Self(secs as f64)
+    }
+
+    /// A limit in seconds with a fraction.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::MaxAge::from_secs_f64(0.5).as_secs_f64(), 0.5);
+    /// ```
+    #[must_use]
+    pub const fn from_secs_f64(secs: f64) -> Self {
+        Self(secs)
+    }
+
+    /// The limit in seconds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::MaxAge::from_secs(1).as_secs_f64(), 1.0);
+    /// ```
+    #[must_use]
+    pub const fn as_secs_f64(self) -> f64 {
+        self.0
+    }
+}
+
+impl From<Duration> for MaxAge {
+    fn from(duration: Duration) -> Self {
+        Self(duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_seconds_truncate_toward_zero_like_python_int() {
+        assert_eq!(UnixTime::from_secs_f64(1.9).whole_secs(), 1);
+        assert_eq!(UnixTime::from_secs_f64(-1.9).whole_secs(), -1);
+    }
+
+    #[test]
+    fn times_before_the_epoch_are_negative() {
+        let t = UNIX_EPOCH - Duration::from_millis(1500);
+        assert_eq!(UnixTime::from(t).as_secs_f64(), -1.5);
+    }
+}

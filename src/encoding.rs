@@ -1,0 +1,190 @@
+//! Text encodings Django uses: URL-safe base64 without padding, Python's lenient
+//! base64 decoder, and base62 timestamps.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The longest signature text: a SHA-512 digest (64 bytes) in unpadded base64.
+pub(crate) const MAX_SIGNATURE_LEN: usize = 86;
+
+/// `b64u(bytes)`: URL-safe alphabet, trailing `=` removed.
+pub(crate) fn b64u_encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Encodes a digest into `out` without allocating and returns the text.
+pub(crate) fn b64u_encode_digest<'b>(digest: &[u8], out: &'b mut [u8; MAX_SIGNATURE_LEN]) -> &'b [u8] {
+    // A digest of at most 64 bytes always fits in 86 characters.
+    let len = URL_SAFE_NO_PAD
+        .encode_slice(digest, &mut out[..])
+        .unwrap_or(0);
+    &out[..len]
+}
+
+/// Decodes base64 the way Django's `b64_decode` does: pad to a multiple of four
+/// (counted on the raw input), accept both alphabets, and silently drop every
+/// other byte, as Python's non-strict `binascii.a2b_base64` does.
+///
+/// Returns `None` where Python raises `binascii.Error`.
+pub(crate) fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
+    let padding = (4 - input.len() % 4) % 4;
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    let mut quad_pos = 0u8;
+    let mut left = 0u8;
+    let mut pads = 0usize;
+    let padded = input.iter().copied().chain(core::iter::repeat_n(b'=', padding));
+    for byte in padded {
+        if byte == b'=' {
+            // Enough padding after two or three data characters ends the data.
+            if quad_pos >= 2 {
+                pads += 1;
+                if usize::from(quad_pos) + pads >= 4 {
+                    return Some(out);
+                }
+            }
+            continue;
+        }
+        let Some(sextet) = sextet(byte) else {
+            continue;
+        };
+        pads = 0;
+        match quad_pos {
+            0 => {
+                left = sextet;
+                quad_pos = 1;
+            }
+            1 => {
+                out.push((left << 2) | (sextet >> 4));
+                left = sextet & 0x0f;
+                quad_pos = 2;
+            }
+            2 => {
+                out.push((left << 4) | (sextet >> 2));
+                left = sextet & 0x03;
+                quad_pos = 3;
+            }
+            _ => {
+                out.push((left << 6) | sextet);
+                quad_pos = 0;
+            }
+        }
+    }
+    (quad_pos == 0).then_some(out)
+}
+
+/// The value of one base64 character in either alphabet (`-` and `+` are 62,
+/// `_` and `/` are 63), as Django translates `-_` to `+/` before decoding.
+fn sextet(byte: u8) -> Option<u8> {
+    match byte {
+        b'A'..=b'Z' => Some(byte - b'A'),
+        b'a'..=b'z' => Some(byte - b'a' + 26),
+        b'0'..=b'9' => Some(byte - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Encodes an integer in base62, most significant digit first, `-` for negatives.
+pub(crate) fn b62_encode(n: i64) -> String {
+    if n == 0 {
+        return "0".to_owned();
+    }
+    let mut digits = [0u8; 12];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    while rest > 0 {
+        at -= 1;
+        // rest % 62 < 62, so the index is in bounds.
+        digits[at] = BASE62[(rest % 62) as usize];
+        rest /= 62;
+    }
+    let mut text = String::with_capacity(digits.len() - at + 1);
+    if n < 0 {
+        text.push('-');
+    }
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
+    text
+}
+
+/// Decodes base62 as Django's `b62_decode`: an optional `-`, then digits, leading
+/// zeros allowed. Returns `None` for an empty string, any other character, or a
+/// number that does not fit in an `i64` (Python would keep a big integer).
+pub(crate) fn b62_decode(text: &str) -> Option<i64> {
+    if text == "0" {
+        return Some(0);
+    }
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        // Python indexes `s[0]` first, so the empty string is an error.
+        None if text.is_empty() => return None,
+        None => (false, text),
+    };
+    let mut value: i64 = 0;
+    for byte in digits.bytes() {
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'A'..=b'Z' => byte - b'A' + 10,
+            b'a'..=b'z' => byte - b'a' + 36,
+            _ => return None,
+        };
+        value = value.checked_mul(62)?.checked_add(i64::from(digit))?;
+    }
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base62_known_answers() {
+        for (n, text) in [(0, "0"), (1, "1"), (61, "z"), (62, "10"), (1_600_000_000, "1kHR5c"), (1_700_000_000, "1r31eq")] {
+            assert_eq!(b62_encode(n), text);
+            assert_eq!(b62_decode(text), Some(n));
+        }
+        assert_eq!(b62_encode(-61), "-z");
+    }
+
+    #[test]
+    fn base62_decoding_is_as_lenient_as_django() {
+        assert_eq!(b62_decode("-z"), Some(-61));
+        assert_eq!(b62_decode("00z"), Some(61));
+        assert_eq!(b62_decode("-"), Some(0));
+        assert_eq!(b62_decode(""), None);
+        assert_eq!(b62_decode("!"), None);
+        assert_eq!(b62_decode("é"), None);
+        assert_eq!(b62_decode("zzzzzzzzzzzzzzzzzzzz"), None, "overflow is refused, not wrapped");
+    }
+
+    #[test]
+    fn base62_round_trips_the_extremes() {
+        for n in [i64::MAX, i64::MIN + 1, -1, 1] {
+            assert_eq!(b62_decode(&b62_encode(n)), Some(n));
+        }
+    }
+
+    #[test]
+    fn b64u_has_no_padding() {
+        assert_eq!(b64u_encode(b"a"), "YQ");
+        assert_eq!(b64u_encode(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn lenient_decoding_mimics_python() {
+        assert_eq!(python_b64decode(b"YQ").as_deref(), Some(&b"a"[..]));
+        assert_eq!(python_b64decode(b"YQ==").as_deref(), Some(&b"a"[..]));
+        assert_eq!(python_b64decode(b"-_8").as_deref(), Some(&[0xfb, 0xff][..]));
+        assert_eq!(python_b64decode(b"+/8").as_deref(), Some(&[0xfb, 0xff][..]));
+        assert_eq!(python_b64decode(b"Y!!Q").as_deref(), None, "junk counts for padding only");
+        assert_eq!(python_b64decode(b"Y!Q!").as_deref(), None);
+        assert_eq!(python_b64decode(b"YQ!!").as_deref(), None);
+        assert_eq!(python_b64decode(b"Y*Q*YQ").as_deref(), Some(&b"a\x06\x10"[..]), "junk is dropped");
+        assert_eq!(python_b64decode(b"YWJj=ZA"), None, "padding with too little data");
+        assert_eq!(python_b64decode(b"YQ==YQ").as_deref(), Some(&b"a"[..]), "data ends at padding");
+        assert_eq!(python_b64decode(b"Y"), None, "one character more than a multiple of four");
+        assert_eq!(python_b64decode(b""), Some(Vec::new()));
+    }
+}

@@ -1,0 +1,186 @@
+//! The one error type of the crate.
+
+use core::fmt;
+
+/// Everything that can go wrong while signing or verifying.
+///
+/// Messages are lower-case and never contain the signed value, the signature,
+/// the payload or any key, so an `Error` is safe to log.
+///
+/// # Example
+///
+/// ```
+/// use signring::{Error, KeyRing};
+///
+/// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
+/// let err = ring.unsign("hello:not-a-signature").unwrap_err();
+/// assert!(matches!(err, Error::BadSignature));
+/// assert_eq!(err.to_string(), "bad signature");
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No key in the ring produced the signature (Django's `BadSignature`).
+    #[error("bad signature")]
+    BadSignature,
+    /// The value was verified, but its timestamp is older than `max_age` (Django's
+    /// `SignatureExpired`). Only reported after the signature checks out.
+    #[error("signature expired: age {age} s > max_age {max_age} s")]
+    Expired {
+        /// Seconds between the timestamp and the time of the check.
+        age: f64,
+        /// The largest accepted age, in seconds.
+        max_age: f64,
+    },
+    /// The input does not have the shape of a signed value.
+    #[error("malformed input: {0}")]
+    Malformed(Malformed),
+    /// The signature is valid but the object payload cannot be decoded.
+    #[error("bad payload: {0}")]
+    Payload(PayloadError),
+    /// A signer or key was configured in a way Django refuses.
+    #[error("invalid configuration: {0}")]
+    Config(ConfigError),
+}
+
+/// Why an input was [`Error::Malformed`].
+///
+/// # Example
+///
+/// ```
+/// use signring::{Error, KeyRing, Malformed};
+///
+/// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
+/// assert_eq!(ring.unsign("no-separator"), Err(Error::Malformed(Malformed::NoSeparator)));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The separator does not occur in the input (Django raises `BadSignature`).
+    NoSeparator,
+    /// A validly signed value has no timestamp field (Django raises `ValueError`).
+    NoTimestamp,
+    /// A validly signed timestamp is not base62 or does not fit in 64 bits.
+    BadTimestamp,
+    /// The input is longer than the signer accepts.
+    TooLong {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoSeparator => f.write_str("separator not found"),
+            Self::NoTimestamp => f.write_str("timestamp not found"),
+            Self::BadTimestamp => f.write_str("timestamp is not a base62 integer"),
+            Self::TooLong { limit } => write!(f, "input longer than {limit} bytes"),
+        }
+    }
+}
+
+/// Why a verified object payload could not be decoded ([`Error::Payload`]).
+///
+/// # Example
+///
+/// ```
+/// use signring::{Error, PayloadError, Signer, KeyRing};
+///
+/// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
+/// let signer = Signer::builder(&ring).build()?;
+/// // A validly signed value whose payload is not base64-encoded JSON.
+/// let signed = signer.sign("!!!");
+/// let err = signer.unsign_object::<u32>(&signed).unwrap_err();
+/// assert!(matches!(err, Error::Payload(PayloadError::Json { .. })));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// The payload is not base64 (Python's `binascii.Error`).
+    Base64,
+    /// The payload is not a valid zlib stream (Python's `zlib.error`).
+    Zlib,
+    /// The decompressed payload would exceed the configured limit.
+    TooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+    /// The payload is not JSON that Python's `json` module reads.
+    Json {
+        /// What the parser expected.
+        reason: &'static str,
+        /// Byte offset into the decoded payload.
+        offset: usize,
+    },
+    /// The JSON does not fit the requested Rust type. The details are dropped on
+    /// purpose: serde's messages quote the offending value.
+    Type,
+    /// The value cannot be written as Django's JSON (a map key that is not a
+    /// string, number, bool or null).
+    Serialize,
+}
+
+impl fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Base64 => f.write_str("payload is not base64"),
+            Self::Zlib => f.write_str("payload is not a zlib stream"),
+            Self::TooLarge { limit } => write!(f, "decompressed payload exceeds {limit} bytes"),
+            Self::Json { reason, offset } => write!(f, "json: {reason} at byte {offset}"),
+            Self::Type => f.write_str("json does not match the requested type"),
+            Self::Serialize => f.write_str("value cannot be serialized as django json"),
+        }
+    }
+}
+
+/// Why a configuration was refused ([`Error::Config`]).
+///
+/// # Example
+///
+/// ```
+/// use signring::{ConfigError, Error, KeyRing, Signer};
+///
+/// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
+/// let err = Signer::builder(&ring).sep("a").build().unwrap_err();
+/// assert_eq!(err, Error::Config(ConfigError::UnsafeSeparator));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A secret key is empty (Django refuses to start).
+    EmptyKey,
+    /// The separator is empty or only made of `[A-z0-9-_=]` (Django's rule).
+    UnsafeSeparator,
+    /// The algorithm name is not one signring supports.
+    UnknownAlgorithm,
+    /// The Django version name is not one signring models.
+    UnknownDjangoVersion,
+    /// The Django version has no such option (for example `algorithm` in 2.2).
+    Unsupported(&'static str),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::EmptyKey => f.write_str("secret key is empty"),
+            Self::UnsafeSeparator => {
+                f.write_str("separator is empty or made only of [A-z0-9-_=] characters")
+            }
+            Self::UnknownAlgorithm => {
+                f.write_str("unknown algorithm (expected sha1, sha224, sha256, sha384 or sha512)")
+            }
+            Self::UnknownDjangoVersion => {
+                f.write_str("unknown django version (expected 2.2, 3.2, 4.2, 5.2, 6.0 or 6.1)")
+            }
+            Self::Unsupported(what) => write!(f, "not supported by this django version: {what}"),
+        }
+    }
+}
+
+/// Shorthand used inside the crate.
+pub(crate) type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,310 @@
+//! A parser for what Python's `json.loads(data.decode("latin-1"))` accepts:
+//! standard JSON plus `NaN`, `Infinity`, `-Infinity`, duplicate keys (the last
+//! one wins, in the first one's place), and every byte read as one Latin-1
+//! character.
+
+use super::value::{Map, Value};
+use super::Error;
+
+/// Python's default recursion limit is 1000 frames; refuse deeper nesting.
+pub(crate) const MAX_DEPTH: usize = 1000;
+
+/// Parses one JSON document, surrounded by optional whitespace.
+pub(crate) fn parse(bytes: &[u8]) -> Result<Value, Error> {
+    let mut parser = Parser { bytes, at: 0, depth: 0 };
+    parser.skip_whitespace();
+    let value = parser.value()?;
+    parser.skip_whitespace();
+    if parser.at != bytes.len() {
+        return Err(parser.error("extra data"));
+    }
+    Ok(value)
+}
+
+struct Parser<'b> {
+    bytes: &'b [u8],
+    at: usize,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, reason: &'static str) -> Error {
+        Error::syntax(reason, self.at)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, literal: &[u8]) -> bool {
+        let matched = self.bytes[self.at..].starts_with(literal);
+        if matched {
+            self.at += literal.len();
+        }
+        matched
+    }
+
+    fn value(&mut self) -> Result<Value, Error> {
+        match self.peek() {
+            Some(b'"') => self.string().map(Value::String),
+            Some(b'{') => self.nested(Self::object),
+            Some(b'[') => self.nested(Self::array),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ if self.eat(b"null") => Ok(Value::Null),
+            _ if self.eat(b"true") => Ok(Value::Bool(true)),
+            _ if self.eat(b"false") => Ok(Value::Bool(false)),
+            _ if self.eat(b"NaN") => Ok(Value::Float(f64::NAN)),
+            _ if self.eat(b"Infinity") => Ok(Value::Float(f64::INFINITY)),
+            _ => Err(self.error("expecting value")),
+        }
+    }
+
+    fn nested(&mut self, parse: fn(&mut Self) -> Result<Value, Error>) -> Result<Value, Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error("nesting too deep"));
+        }
+        self.depth += 1;
+        let value = parse(self);
+        self.depth -= 1;
+        value
+    }
+
+    fn array(&mut self) -> Result<Value, Error> {
+        self.at += 1;
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.eat(b"]") {
+            return Ok(Value::Array(items));
+        }
+        loop {
+            items.push(self.value()?);
+            self.skip_whitespace();
+            if self.eat(b"]") {
+                return Ok(Value::Array(items));
+            }
+            if !self.eat(b",") {
+                return Err(self.error("expecting ',' delimiter"));
+            }
+            self.skip_whitespace();
+        }
+    }
+
+    fn object(&mut self) -> Result<Value, Error> {
+        self.at += 1;
+        let mut map = Map::new();
+        self.skip_whitespace();
+        if self.eat(b"}") {
+            return Ok(Value::Object(map));
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(self.error("expecting property name enclosed in double quotes"));
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            if !self.eat(b":") {
+                return Err(self.error("expecting ':' delimiter"));
+            }
+            self.skip_whitespace();
+            let value = self.value()?;
+            map.insert(key, value);
+            self.skip_whitespace();
+            if self.eat(b"}") {
+                return Ok(Value::Object(map));
+            }
+            if !self.eat(b",") {
+                return Err(self.error("expecting ',' delimiter"));
+            }
+            self.skip_whitespace();
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, Error> {
+        let start = self.at;
+        if self.eat(b"-Infinity") {
+            return Ok(Value::Float(f64::NEG_INFINITY));
+        }
+        self.eat(b"-");
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => {
+                self.at = start;
+                return Err(self.error("expecting value"));
+            }
+        }
+        let mut is_float = false;
+        // A fraction or exponent only counts when digits follow, as in Python's
+        // number pattern; otherwise the integer ends here.
+        if self.peek() == Some(b'.') && self.bytes.get(self.at + 1).is_some_and(u8::is_ascii_digit) {
+            self.at += 1;
+            self.digits();
+            is_float = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            let mark = self.at;
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            if self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                self.digits();
+                is_float = true;
+            } else {
+                self.at = mark;
+            }
+        }
+        // The slice is ASCII digits and signs, so it is valid UTF-8.
+        let text = core::str::from_utf8(&self.bytes[start..self.at]).map_err(|_| self.error("expecting value"))?;
+        if is_float {
+            text.parse().map(Value::Float).map_err(|_| Error::syntax("bad number", start))
+        } else {
+            text.parse().map(Value::Integer).map_err(|_| Error::syntax("integer too large", start))
+        }
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+    }
+
+    fn string(&mut self) -> Result<String, Error> {
+        self.at += 1;
+        let mut text = String::new();
+        loop {
+            let Some(byte) = self.peek() else {
+                return Err(self.error("unterminated string"));
+            };
+            self.at += 1;
+            match byte {
+                b'"' => return Ok(text),
+                b'\\' => self.escape(&mut text)?,
+                0x00..=0x1f => {
+                    self.at -= 1;
+                    return Err(self.error("invalid control character"));
+                }
+                // Latin-1: every byte is the code point of the same value.
+                _ => text.push(char::from(byte)),
+            }
+        }
+    }
+
+    fn escape(&mut self, text: &mut String) -> Result<(), Error> {
+        let Some(byte) = self.peek() else {
+            return Err(self.error("unterminated string"));
+        };
+        self.at += 1;
+        let ch = match byte {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => return self.unicode_escape(text),
+            _ => {
+                self.at -= 2;
+                return Err(self.error("invalid \\escape"));
+            }
+        };
+        text.push(ch);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u16, Error> {
+        let start = self.at;
+        let digits = self.bytes.get(start..start + 4).ok_or_else(|| self.error("invalid \\uXXXX escape"))?;
+        let mut unit = 0u16;
+        for &digit in digits {
+            let value = (digit as char).to_digit(16).ok_or_else(|| Error::syntax("invalid \\uXXXX escape", start))?;
+            // to_digit(16) is below 16, so it fits in a u16.
+            unit = unit * 16 + value as u16;
+        }
+        self.at += 4;
+        Ok(unit)
+    }
+
+    fn unicode_escape(&mut self, text: &mut String) -> Result<(), Error> {
+        let start = self.at - 2;
+        let first = self.hex4()?;
+        let ch = match first {
+            0xd800..=0xdbff if self.bytes[self.at..].starts_with(b"\\u") => {
+                let mark = self.at;
+                self.at += 2;
+                let second = self.hex4()?;
+                if (0xdc00..=0xdfff).contains(&second) {
+                    let code = 0x10000 + ((u32::from(first) - 0xd800) << 10) + (u32::from(second) - 0xdc00);
+                    char::from_u32(code)
+                } else {
+                    self.at = mark;
+                    None
+                }
+            }
+            _ => char::from_u32(u32::from(first)),
+        };
+        // Python keeps lone surrogates in its strings; Rust strings cannot.
+        let ch = ch.ok_or_else(|| Error::syntax("lone surrogate escape", start))?;
+        text.push(ch);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Value {
+        parse(text.as_bytes()).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn python_extensions_are_accepted() {
+        assert!(matches!(ok("NaN"), Value::Float(x) if x.is_nan()));
+        assert_eq!(ok("[Infinity,-Infinity]"), Value::Array(vec![Value::Float(f64::INFINITY), Value::Float(f64::NEG_INFINITY)]));
+        assert_eq!(ok(" \t\n1\r "), Value::Integer(1));
+        assert_eq!(ok("1E400"), Value::Float(f64::INFINITY));
+        assert_eq!(ok("-0"), Value::Integer(0));
+        assert!(matches!(ok("-0.0"), Value::Float(x) if x == 0.0 && x.is_sign_negative()));
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_first_place_and_the_last_value() {
+        let Value::Object(map) = ok(r#"{"a":1,"b":2,"a":3}"#) else { panic!() };
+        let entries: Vec<_> = map.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        assert_eq!(entries, [("a", Value::Integer(3)), ("b", Value::Integer(2))]);
+    }
+
+    #[test]
+    fn bytes_are_latin1() {
+        assert_eq!(ok("\"\u{e9}\""), Value::String("\u{c3}\u{a9}".into()), "UTF-8 é reads as mojibake");
+        assert_eq!(parse(b"\"\xe9\"").unwrap(), Value::String("é".into()));
+        assert_eq!(ok(r#""\ud83d\ude00\u00E9""#), Value::String("😀é".into()));
+    }
+
+    #[test]
+    fn what_python_refuses_is_refused() {
+        for bad in [
+            "", "[1,]", "{\"a\":1,}", "01", "1.", "-", ".5", "+1", "nan", "-NaN", "{1:2}", "'a'", "\"\t\"", "\"\\x\"",
+            "[1] 2", "\"\\ud800\"", "\"\\u12\"", "tru", "[", "{\"a\"", "\u{a0}1",
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(parse(deep.as_bytes()).is_err());
+        let fine = "[".repeat(100) + &"]".repeat(100);
+        assert!(parse(fine.as_bytes()).is_ok());
+    }
+}

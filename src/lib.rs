@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod algorithm;
+mod clock;
+mod encoding;
+mod error;
+mod key;
+mod object;
+mod signer;
+mod timed;
+mod verified;
+mod version;
+
+pub mod json;
+
+// The public interface is:
+pub use algorithm::Algorithm;
+pub use clock::{MaxAge, UnixTime};
+pub use error::{ConfigError, Error, Malformed, PayloadError};
+pub use key::{KeyRing, SecretKey};
+pub use signer::{DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder};
+pub use timed::{DUMPS_SALT, TIMESTAMP_SIGNER_SALT, TimestampSigner};
+pub use verified::Verified;
+pub use version::DjangoVersion;

@@ -1,0 +1,575 @@
+//! `Signer`: Django's `django.core.signing.Signer`, verifying with a key ring.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use crate::algorithm::{Algorithm, MacKey};
+use crate::clock::MaxAge;
+use crate::encoding::{MAX_SIGNATURE_LEN, b64u_encode_digest};
+use crate::error::{ConfigError, Error, Malformed, Result};
+use crate::key::KeyRing;
+use crate::object;
+use crate::verified::Verified;
+use crate::version::DjangoVersion;
+
+/// The default salt of Django's `Signer`.
+pub const SIGNER_SALT: &str = "django.core.signing.Signer";
+
+/// The largest decompressed object payload accepted by default (16 MiB).
+pub const DEFAULT_MAX_PAYLOAD_SIZE: usize = 16 << 20;
+
+/// Signs and verifies values as Django's `Signer` does: `value SEP signature`.
+///
+/// The signature is `b64u(HMAC(H(salt + "signer" + key), value))`. Key
+/// derivation happens once, when the signer is built; signing and verifying
+/// never allocate for the HMAC. Verification tries the current key, then each
+/// fallback in order, and compares in constant time.
+///
+/// # Example
+///
+/// ```
+/// use signring::{KeyRing, Signer};
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let signer = Signer::builder(&ring).salt("my-app.emails").build()?;
+/// let signed = signer.sign("user@example.com");
+/// let verified = signer.unsign(&signed)?;
+/// assert_eq!(*verified.value(), "user@example.com");
+/// assert!(!verified.is_stale());
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    /// One keyed state per ring key, current first.
+    keys: Box<[MacKey]>,
+    /// SHA-1 with the current key, where Django 3.1–3.2's legacy path applies.
+    legacy_sha1: Option<MacKey>,
+    algorithm: Algorithm,
+    sep: Box<str>,
+    salt: Box<str>,
+    max_payload_size: usize,
+}
+
+/// Builds a [`Signer`] or a [`TimestampSigner`](crate::TimestampSigner) with
+/// Django's defaults for anything not set.
+///
+/// # Example
+///
+/// ```
+/// use signring::{Algorithm, DjangoVersion, KeyRing, Signer};
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let signer = Signer::builder(&ring)
+///     .salt("my-salt")
+///     .sep("/")
+///     .algorithm(Algorithm::Sha512)
+///     .django(DjangoVersion::V4_2)
+///     .build()?;
+/// assert_eq!(signer.sep(), "/");
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[must_use = "a builder does nothing until built"]
+#[derive(Debug, Clone)]
+pub struct SignerBuilder<'r, S> {
+    ring: &'r KeyRing,
+    pub(crate) salt: String,
+    default_salt: &'static str,
+    sep: String,
+    algorithm: Option<Algorithm>,
+    version: DjangoVersion,
+    legacy_sha1: Option<bool>,
+    max_payload_size: usize,
+    pub(crate) max_age: Option<MaxAge>,
+    kind: PhantomData<fn() -> S>,
+}
+
+impl<'r, S> SignerBuilder<'r, S> {
+    pub(crate) fn new(ring: &'r KeyRing, default_salt: &'static str) -> Self {
+        Self {
+            ring,
+            salt: String::new(),
+            default_salt,
+            sep: ":".to_owned(),
+            algorithm: None,
+            version: DjangoVersion::default(),
+            legacy_sha1: None,
+            max_payload_size: DEFAULT_MAX_PAYLOAD_SIZE,
+            max_age: None,
+            kind: PhantomData,
+        }
+    }
+
+    /// The salt that separates this use of the keys from every other. As in
+    /// Django, an empty salt means the signer's default salt.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::Signer;
+    /// let default = Signer::builder(&ring).build()?;
+    /// let empty = Signer::builder(&ring).salt("").build()?;
+    /// assert_eq!(default.sign("v"), empty.sign("v"));
+    /// assert_ne!(default.sign("v"), Signer::builder(&ring).salt("other").build()?.sign("v"));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn salt(mut self, salt: impl Into<String>) -> Self {
+        self.salt = salt.into();
+        self
+    }
+
+    /// The separator between value and signature (default `:`). Django refuses a
+    /// separator that is empty or made only of `[A-z0-9-_=]` (an ASCII range that
+    /// includes `` [\]^_` ``), with one optional trailing newline; so does
+    /// [`build`](SignerBuilder::build).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::Signer;
+    /// assert!(Signer::builder(&ring).sep("~").build().is_ok());
+    /// assert!(Signer::builder(&ring).sep("^").build().is_err());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn sep(mut self, sep: impl Into<String>) -> Self {
+        self.sep = sep.into();
+        self
+    }
+
+    /// The hash algorithm (default: the Django version's, SHA-256 from 3.1).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Algorithm, Signer};
+    /// let signer = Signer::builder(&ring).algorithm(Algorithm::Sha1).build()?;
+    /// assert_eq!(signer.sign("hello"), "hello:MslH53VvvHxACk32ND0Vai0uqlg");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = Some(algorithm);
+        self
+    }
+
+    /// The Django release on the other side (default: the newest). It sets the
+    /// default algorithm and which legacy signatures are accepted.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, Signer};
+    /// let signer = Signer::builder(&ring).django(DjangoVersion::V2_2).build()?;
+    /// assert_eq!(signer.sign("hello"), "hello:MslH53VvvHxACk32ND0Vai0uqlg");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn django(mut self, version: DjangoVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Whether to also accept SHA-1 signatures made with the current key, as
+    /// Django 3.1–3.2 do (on by default for [`DjangoVersion::V3_2`] only). Such
+    /// values verify as stale. Turning it on for newer versions reads values a
+    /// 3.x site wrote before it switched to SHA-256.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Algorithm, Signer};
+    /// let sha1_value = "hello:MslH53VvvHxACk32ND0Vai0uqlg";
+    /// let strict = Signer::builder(&ring).build()?;
+    /// assert!(strict.unsign(sha1_value).is_err());
+    /// let lenient = Signer::builder(&ring).accept_legacy_sha1(true).build()?;
+    /// let verified = lenient.unsign(sha1_value)?;
+    /// assert_eq!(verified.algorithm(), Algorithm::Sha1);
+    /// assert!(verified.is_stale());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn accept_legacy_sha1(mut self, accept: bool) -> Self {
+        self.legacy_sha1 = Some(accept);
+        self
+    }
+
+    /// The largest decompressed object payload accepted (default 16 MiB). Larger
+    /// payloads are refused without being inflated past the limit.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Error, PayloadError, Signer};
+    /// let signer = Signer::builder(&ring).max_payload_size(100).build()?;
+    /// let signed = signer.sign_object(&"x".repeat(1000), true)?;
+    /// assert_eq!(signer.unsign_object::<String>(&signed).unwrap_err(),
+    ///            Error::Payload(PayloadError::TooLarge { limit: 100 }));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn max_payload_size(mut self, bytes: usize) -> Self {
+        self.max_payload_size = bytes;
+        self
+    }
+
+    fn build_signer(self) -> Result<Signer> {
+        if is_unsafe_separator(&self.sep) {
+            return Err(Error::Config(ConfigError::UnsafeSeparator));
+        }
+        let algorithm = match self.algorithm {
+            Some(algorithm) if !self.version.has_algorithm_option() && algorithm != Algorithm::Sha1 => {
+                return Err(Error::Config(ConfigError::Unsupported("algorithm other than sha1")));
+            }
+            Some(algorithm) => algorithm,
+            None => self.version.default_algorithm(),
+        };
+        let salt = if self.salt.is_empty() { self.default_salt.to_owned() } else { self.salt };
+        let key_salt = format!("{salt}signer");
+        let keys = self.ring.keys().map(|key| MacKey::derive(algorithm, key_salt.as_bytes(), key.as_bytes())).collect();
+        let legacy = self.legacy_sha1.unwrap_or(self.version.accepts_legacy_sha1()) && algorithm != Algorithm::Sha1;
+        let legacy_sha1 =
+            legacy.then(|| MacKey::derive(Algorithm::Sha1, key_salt.as_bytes(), self.ring.current().as_bytes()));
+        Ok(Signer {
+            keys,
+            legacy_sha1,
+            algorithm,
+            sep: self.sep.into_boxed_str(),
+            salt: salt.into_boxed_str(),
+            max_payload_size: self.max_payload_size,
+        })
+    }
+}
+
+impl SignerBuilder<'_, Signer> {
+    /// Derives the keys and builds the signer.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::UnsafeSeparator`] for a separator Django refuses;
+    /// [`ConfigError::Unsupported`] for an algorithm other than SHA-1 under
+    /// Django 2.2, which has no such option.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::Signer::builder(&ring).build()?;
+    /// assert_eq!(signer.salt(), "django.core.signing.Signer");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn build(self) -> Result<Signer> {
+        self.build_signer()
+    }
+}
+
+impl<S> SignerBuilder<'_, S> {
+    pub(crate) fn build_inner(self) -> Result<Signer> {
+        self.build_signer()
+    }
+}
+
+/// Django's separator rule: refuse a separator that fully matches
+/// `^[A-z0-9-_=]*$`, where `$` also matches before one trailing newline.
+fn is_unsafe_separator(sep: &str) -> bool {
+    let body = sep.strip_suffix('\n').unwrap_or(sep);
+    body.chars().all(|c| matches!(c, 'A'..='z' | '0'..='9' | '-' | '='))
+}
+
+impl Signer {
+    /// A builder with Django's `Signer` defaults: salt
+    /// `django.core.signing.Signer`, separator `:`, the newest Django version.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::Signer::builder(&ring).build()?;
+    /// assert_eq!(signer.sign("hello"), "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn builder(ring: &KeyRing) -> SignerBuilder<'_, Signer> {
+        SignerBuilder::new(ring, SIGNER_SALT)
+    }
+
+    /// Django's default `Signer()`, which cannot fail to build.
+    pub(crate) fn with_defaults(ring: &KeyRing) -> Self {
+        match Self::builder(ring).build() {
+            Ok(signer) => signer,
+            // The default separator and algorithm are always valid.
+            Err(_) => unreachable!("the default signer configuration is valid"),
+        }
+    }
+
+    /// The salt in use (the default when none was given).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::Signer::builder(&ring).salt("s").build()?;
+    /// assert_eq!(signer.salt(), "s");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
+    /// The separator in use.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// assert_eq!(signring::Signer::builder(&ring).build()?.sep(), ":");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn sep(&self) -> &str {
+        &self.sep
+    }
+
+    /// The algorithm new signatures use.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// assert_eq!(signring::Signer::builder(&ring).build()?.algorithm(), signring::Algorithm::Sha256);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// Signs `value` with the current key: `value SEP signature`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::Signer::builder(&ring).build()?;
+    /// assert_eq!(signer.sign("a:b"), format!("a:b:{}", &signer.sign("a:b")[4..]));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn sign(&self, value: &str) -> String {
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        let tag = self.keys[0].tag(value.as_bytes());
+        let signature = b64u_encode_digest(tag.as_bytes(), &mut signature);
+        let mut signed = String::with_capacity(value.len() + self.sep.len() + signature.len());
+        signed.push_str(value);
+        signed.push_str(&self.sep);
+        // Base64 output is ASCII.
+        signed.extend(signature.iter().map(|&b| char::from(b)));
+        signed
+    }
+
+    /// Verifies `signed` and returns the value, borrowed from the input.
+    ///
+    /// The input is split at the **last** separator, so values may contain it.
+    ///
+    /// # Errors
+    ///
+    /// [`Malformed::NoSeparator`] when the separator is missing (Django raises
+    /// `BadSignature` there); [`Error::BadSignature`] when no key verifies it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::Signer::builder(&ring).build()?;
+    /// let signed = signer.sign("hello");
+    /// assert_eq!(*signer.unsign(&signed)?.value(), "hello");
+    /// assert!(signer.unsign(&signed.replace("hello", "jello")).is_err());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn unsign<'a>(&self, signed: &'a str) -> Result<Verified<'a, &'a str>> {
+        let (message, key_index, algorithm) = self.verify(signed)?;
+        Ok(self.verified(message, message, key_index, algorithm))
+    }
+
+    /// Serializes `value` as Django's JSON, optionally compresses it, and signs
+    /// it: Django's `Signer.sign_object(obj, compress=compress)`.
+    ///
+    /// Compression is kept only when it saves at least two bytes; it is marked by
+    /// a leading `.`, which the signature covers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Payload`] when `value` cannot be written as JSON (a map key that
+    /// is neither a string, a number, a bool nor null).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::Signer::builder(&ring).build()?;
+    /// let signed = signer.sign_object(&[1, 2, 3], false)?;
+    /// assert!(signed.starts_with("WzEsMiwzXQ:"));
+    /// assert_eq!(signer.unsign_object::<Vec<u8>>(&signed)?.into_value(), [1, 2, 3]);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn sign_object<T: Serialize + ?Sized>(&self, value: &T, compress: bool) -> Result<String> {
+        Ok(self.sign(&object::encode(value, compress)?))
+    }
+
+    /// Verifies `signed`, then decodes its payload into `T`: Django's
+    /// `Signer.unsign_object`. Nothing is decompressed or parsed before the
+    /// signature checks out.
+    ///
+    /// # Errors
+    ///
+    /// As [`unsign`](Signer::unsign), then [`Error::Payload`] when the payload
+    /// is not base64, zlib or JSON of the right shape, or inflates past the
+    /// size limit.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::json::Value;
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::Signer::builder(&ring).build()?;
+    /// let signed = signer.sign_object(&serde_json_like(), true)?;
+    /// let value: Value = signer.unsign_object(&signed)?.into_value();
+    /// assert_eq!(value["user"], Value::String("ada".into()));
+    /// # fn serde_json_like() -> std::collections::BTreeMap<&'static str, &'static str> {
+    /// #     [("user", "ada")].into_iter().collect()
+    /// # }
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn unsign_object<'a, T: DeserializeOwned>(&self, signed: &'a str) -> Result<Verified<'a, T>> {
+        let (message, key_index, algorithm) = self.verify(signed)?;
+        let value = object::decode(message, self.max_payload_size)?;
+        Ok(self.verified(value, message, key_index, algorithm))
+    }
+
+    /// Re-signs a verified value with the current key and algorithm, keeping the
+    /// signed text (and so any timestamp) exactly as it was: re-signing never
+    /// extends a value's lifetime.
+    ///
+    /// `verified` must come from a signer with this salt and separator; the
+    /// result is what this signer would have produced.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, Signer};
+    ///
+    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let signed_long_ago = old.sign("v");
+    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let signer = Signer::builder(&ring).build()?;
+    /// let verified = signer.unsign(&signed_long_ago)?;
+    /// assert!(verified.is_stale());
+    /// let fresh = signer.resign(&verified);
+    /// assert!(!signer.unsign(&fresh)?.is_stale());
+    /// assert_eq!(fresh, signer.sign("v"));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn resign<T>(&self, verified: &Verified<'_, T>) -> String {
+        self.sign(verified.signed_part())
+    }
+
+    pub(crate) fn max_payload_size(&self) -> usize {
+        self.max_payload_size
+    }
+
+    pub(crate) fn verified<'a, T>(
+        &self,
+        value: T,
+        message: &'a str,
+        key_index: usize,
+        algorithm: Algorithm,
+    ) -> Verified<'a, T> {
+        let stale = key_index != 0 || algorithm != self.algorithm;
+        Verified::new(value, message, key_index, algorithm, stale)
+    }
+
+    /// Checks the signature and returns the signed part, the index of the key
+    /// that matched and the algorithm that matched.
+    pub(crate) fn verify<'a>(&self, signed: &'a str) -> Result<(&'a str, usize, Algorithm)> {
+        let (message, signature) =
+            signed.rsplit_once(&*self.sep).ok_or(Error::Malformed(Malformed::NoSeparator))?;
+        let signature = signature.as_bytes();
+        // Lengths are public: a signature of the wrong length cannot match, so
+        // no HMAC is computed for it.
+        if signature.len() == self.algorithm.signature_len() {
+            for (index, key) in self.keys.iter().enumerate() {
+                if signature_matches(key, message, signature) {
+                    return Ok((message, index, self.algorithm));
+                }
+            }
+        }
+        if let Some(legacy) = &self.legacy_sha1 {
+            if signature.len() == Algorithm::Sha1.signature_len() && signature_matches(legacy, message, signature) {
+                return Ok((message, 0, Algorithm::Sha1));
+            }
+        }
+        Err(Error::BadSignature)
+    }
+}
+
+/// Computes the expected signature text and compares it in constant time, as
+/// Django compares the received text with a freshly encoded one.
+fn signature_matches(key: &MacKey, message: &str, signature: &[u8]) -> bool {
+    let mut expected = [0u8; MAX_SIGNATURE_LEN];
+    let tag = key.tag(message.as_bytes());
+    let expected = b64u_encode_digest(tag.as_bytes(), &mut expected);
+    expected.ct_eq(signature).into()
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("salt", &self.salt)
+            .field("sep", &self.sep)
+            .field("algorithm", &self.algorithm)
+            .field("keys", &self.keys.len())
+            .field("legacy_sha1", &self.legacy_sha1.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separator_rule_matches_djangos_regex() {
+        for unsafe_sep in ["", "a", "A", "z", "0", "-", "_", "=", "[", "\\", "]", "^", "`", "ab", "a\n", "\n"] {
+            assert!(is_unsafe_separator(unsafe_sep), "{unsafe_sep:?} must be refused");
+        }
+        for safe in [":", "/", ".", "~", "!", "$", "|", " ", "é", "a:", ":\n", "a\n\n", "{"] {
+            assert!(!is_unsafe_separator(safe), "{safe:?} must be accepted");
+        }
+    }
+
+    #[test]
+    fn debug_shows_configuration_not_keys() {
+        let ring = KeyRing::new("a-very-secret-key-value-that-must-never-be-printed-42").unwrap();
+        let debug = format!("{:?}", Signer::builder(&ring).build().unwrap());
+        assert_eq!(
+            debug,
+            r#"Signer { salt: "django.core.signing.Signer", sep: ":", algorithm: Sha256, keys: 1, legacy_sha1: false }"#
+        );
+    }
+
+    #[test]
+    fn sha1_under_django_2_2_is_the_only_choice() {
+        let ring = KeyRing::new("k").unwrap();
+        let build = |alg| Signer::builder(&ring).django(DjangoVersion::V2_2).algorithm(alg).build();
+        assert!(build(Algorithm::Sha1).is_ok());
+        assert_eq!(
+            build(Algorithm::Sha256).unwrap_err(),
+            Error::Config(ConfigError::Unsupported("algorithm other than sha1"))
+        );
+    }
+}
