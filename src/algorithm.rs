@@ -43,7 +43,13 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// Every supported algorithm, in order of digest size.
-    pub const ALL: [Algorithm; 5] = [Self::Sha1, Self::Sha224, Self::Sha256, Self::Sha384, Self::Sha512];
+    pub const ALL: [Algorithm; 5] = [
+        Self::Sha1,
+        Self::Sha224,
+        Self::Sha256,
+        Self::Sha384,
+        Self::Sha512,
+    ];
 
     /// The `hashlib` name Django uses (`"sha256"`).
     ///
@@ -146,7 +152,10 @@ fn keyed<D>(key_salt: &[u8], secret: &[u8]) -> Hmac<D>
 where
     D: Digest + hmac::EagerHash,
 {
-    let mut derived = D::new().chain_update(key_salt).chain_update(secret).finalize();
+    let mut derived = D::new()
+        .chain_update(key_salt)
+        .chain_update(secret)
+        .finalize();
     // HMAC takes keys of any length, so this cannot fail.
     let mac = <Hmac<D> as KeyInit>::new_from_slice(&derived).unwrap_or_else(|_| unreachable!());
     derived.as_mut_slice().zeroize();
@@ -155,7 +164,10 @@ where
 
 fn finish<M: Mac>(mac: M) -> Tag {
     let out = mac.finalize().into_bytes();
-    let mut tag = Tag { bytes: [0; 64], len: out.len() };
+    let mut tag = Tag {
+        bytes: [0; 64],
+        len: out.len(),
+    };
     tag.bytes[..out.len()].copy_from_slice(&out);
     tag
 }
@@ -215,10 +227,19 @@ mod tests {
     fn derived_keys_match_the_spec_examples() {
         // django-compat.md §13: the derived key for salt "django.core.signing.Signersigner".
         let salt = b"django.core.signing.Signersigner";
-        let sha1 = sha1::Sha1::new().chain_update(salt).chain_update(DOC_KEY).finalize();
+        let sha1 = sha1::Sha1::new()
+            .chain_update(salt)
+            .chain_update(DOC_KEY)
+            .finalize();
         assert_eq!(hex(&sha1), "55592a94a0124397c7e0d3f36927f4ce0f6233de");
-        let sha256 = sha2::Sha256::new().chain_update(salt).chain_update(DOC_KEY).finalize();
-        assert_eq!(hex(&sha256), "3f2c54530235945db5c9698d5153e1309129bcb227a937e3e871c82cf64e088a");
+        let sha256 = sha2::Sha256::new()
+            .chain_update(salt)
+            .chain_update(DOC_KEY)
+            .finalize();
+        assert_eq!(
+            hex(&sha256),
+            "3f2c54530235945db5c9698d5153e1309129bcb227a937e3e871c82cf64e088a"
+        );
     }
 
     #[test]
@@ -227,16 +248,25 @@ mod tests {
         let salt = b"django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
         let password = b"pbkdf2_sha256$600000$salt$hash";
         let sha1 = MacKey::derive(Algorithm::Sha1, salt, DOC_KEY).tag(password);
-        assert_eq!(hex(sha1.as_bytes()), "2e3dacf25bd0e7f75593d6218e9107d78bb040cc");
+        assert_eq!(
+            hex(sha1.as_bytes()),
+            "2e3dacf25bd0e7f75593d6218e9107d78bb040cc"
+        );
         let sha256 = MacKey::derive(Algorithm::Sha256, salt, DOC_KEY).tag(password);
-        assert_eq!(hex(sha256.as_bytes()), "21d743acc9eb29afa39f6dc72882d056fb4890fb1e04f3a6af1bd448ebb1d40f");
+        assert_eq!(
+            hex(sha256.as_bytes()),
+            "21d743acc9eb29afa39f6dc72882d056fb4890fb1e04f3a6af1bd448ebb1d40f"
+        );
     }
 
     #[test]
     fn names_round_trip_and_unknown_names_fail() {
         for alg in Algorithm::ALL {
             assert_eq!(alg.name().parse::<Algorithm>(), Ok(alg));
-            assert_eq!(alg.signature_len(), crate::encoding::b64u_encode(&vec![0; alg.digest_len()]).len());
+            assert_eq!(
+                alg.signature_len(),
+                crate::encoding::b64u_encode(&vec![0; alg.digest_len()]).len()
+            );
         }
         assert!("md5".parse::<Algorithm>().is_err());
         assert!("SHA256".parse::<Algorithm>().is_err());

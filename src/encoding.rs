@@ -13,7 +13,10 @@ pub(crate) fn b64u_encode(bytes: &[u8]) -> String {
 }
 
 /// Encodes a digest into `out` without allocating and returns the text.
-pub(crate) fn b64u_encode_digest<'b>(digest: &[u8], out: &'b mut [u8; MAX_SIGNATURE_LEN]) -> &'b [u8] {
+pub(crate) fn b64u_encode_digest<'b>(
+    digest: &[u8],
+    out: &'b mut [u8; MAX_SIGNATURE_LEN],
+) -> &'b [u8] {
     // A digest of at most 64 bytes always fits in 86 characters.
     let len = URL_SAFE_NO_PAD
         .encode_slice(digest, &mut out[..])
@@ -32,7 +35,10 @@ pub(crate) fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
     let mut quad_pos = 0u8;
     let mut left = 0u8;
     let mut pads = 0usize;
-    let padded = input.iter().copied().chain(core::iter::repeat_n(b'=', padding));
+    let padded = input
+        .iter()
+        .copied()
+        .chain(core::iter::repeat_n(b'=', padding));
     for byte in padded {
         if byte == b'=' {
             // Enough padding after two or three data characters ends the data.
@@ -141,7 +147,14 @@ mod tests {
 
     #[test]
     fn base62_known_answers() {
-        for (n, text) in [(0, "0"), (1, "1"), (61, "z"), (62, "10"), (1_600_000_000, "1kHR5c"), (1_700_000_000, "1r31eq")] {
+        for (n, text) in [
+            (0, "0"),
+            (1, "1"),
+            (61, "z"),
+            (62, "10"),
+            (1_600_000_000, "1kHR5c"),
+            (1_700_000_000, "1r31eq"),
+        ] {
             assert_eq!(b62_encode(n), text);
             assert_eq!(b62_decode(text), Some(n));
         }
@@ -156,7 +169,11 @@ mod tests {
         assert_eq!(b62_decode(""), None);
         assert_eq!(b62_decode("!"), None);
         assert_eq!(b62_decode("é"), None);
-        assert_eq!(b62_decode("zzzzzzzzzzzzzzzzzzzz"), None, "overflow is refused, not wrapped");
+        assert_eq!(
+            b62_decode("zzzzzzzzzzzzzzzzzzzz"),
+            None,
+            "overflow is refused, not wrapped"
+        );
     }
 
     #[test]
@@ -178,13 +195,33 @@ mod tests {
         assert_eq!(python_b64decode(b"YQ==").as_deref(), Some(&b"a"[..]));
         assert_eq!(python_b64decode(b"-_8").as_deref(), Some(&[0xfb, 0xff][..]));
         assert_eq!(python_b64decode(b"+/8").as_deref(), Some(&[0xfb, 0xff][..]));
-        assert_eq!(python_b64decode(b"Y!!Q").as_deref(), None, "junk counts for padding only");
+        assert_eq!(
+            python_b64decode(b"Y!!Q").as_deref(),
+            None,
+            "junk counts for padding only"
+        );
         assert_eq!(python_b64decode(b"Y!Q!").as_deref(), None);
         assert_eq!(python_b64decode(b"YQ!!").as_deref(), None);
-        assert_eq!(python_b64decode(b"Y*Q*YQ").as_deref(), Some(&b"a\x06\x10"[..]), "junk is dropped");
-        assert_eq!(python_b64decode(b"YWJj=ZA"), None, "padding with too little data");
-        assert_eq!(python_b64decode(b"YQ==YQ").as_deref(), Some(&b"a"[..]), "data ends at padding");
-        assert_eq!(python_b64decode(b"Y"), None, "one character more than a multiple of four");
+        assert_eq!(
+            python_b64decode(b"Y*Q*YQ").as_deref(),
+            Some(&b"a\x06\x10"[..]),
+            "junk is dropped"
+        );
+        assert_eq!(
+            python_b64decode(b"YWJj=ZA"),
+            None,
+            "padding with too little data"
+        );
+        assert_eq!(
+            python_b64decode(b"YQ==YQ").as_deref(),
+            Some(&b"a"[..]),
+            "data ends at padding"
+        );
+        assert_eq!(
+            python_b64decode(b"Y"),
+            None,
+            "one character more than a multiple of four"
+        );
         assert_eq!(python_b64decode(b""), Some(Vec::new()));
     }
 }

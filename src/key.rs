@@ -69,7 +69,9 @@ impl SecretKey {
         if key.is_empty() {
             return Err(Error::Config(ConfigError::EmptyKey));
         }
-        Ok(Self { bytes: key.into_boxed_slice() })
+        Ok(Self {
+            bytes: key.into_boxed_slice(),
+        })
     }
 
     /// The key's length in bytes (never zero).
@@ -173,7 +175,11 @@ impl KeyRing {
     /// ```
     #[must_use]
     pub fn from_key(current: SecretKey) -> Self {
-        Self { current, fallbacks: Vec::new(), default_signer: OnceLock::new() }
+        Self {
+            current,
+            fallbacks: Vec::new(),
+            default_signer: OnceLock::new(),
+        }
     }
 
     /// Adds a fallback after the existing ones (Django tries them in list order).
@@ -232,9 +238,17 @@ impl KeyRing {
     /// ```
     pub fn rotate(self, new_current: impl AsRef<[u8]>) -> Result<Self> {
         let new_current = SecretKey::new(new_current)?;
-        let Self { current, mut fallbacks, .. } = self;
+        let Self {
+            current,
+            mut fallbacks,
+            ..
+        } = self;
         fallbacks.insert(0, current);
-        Ok(Self { current: new_current, fallbacks, default_signer: OnceLock::new() })
+        Ok(Self {
+            current: new_current,
+            fallbacks,
+            default_signer: OnceLock::new(),
+        })
     }
 
     /// Ends a rotation: drops every fallback once the grace period is over.
@@ -349,19 +363,27 @@ impl KeyRing {
     }
 
     fn default_signer(&self) -> &Signer {
-        self.default_signer.get_or_init(|| Signer::with_defaults(self))
+        self.default_signer
+            .get_or_init(|| Signer::with_defaults(self))
     }
 }
 
 impl Clone for KeyRing {
     fn clone(&self) -> Self {
-        Self { current: self.current.clone(), fallbacks: self.fallbacks.clone(), default_signer: OnceLock::new() }
+        Self {
+            current: self.current.clone(),
+            fallbacks: self.fallbacks.clone(),
+            default_signer: OnceLock::new(),
+        }
     }
 }
 
 impl fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyRing").field("current", &self.current).field("fallbacks", &self.fallbacks).finish()
+        f.debug_struct("KeyRing")
+            .field("current", &self.current)
+            .field("fallbacks", &self.fallbacks)
+            .finish()
     }
 }
 
@@ -373,28 +395,51 @@ mod tests {
 
     #[test]
     fn debug_does_not_leak_keys() {
-        let ring = KeyRing::new(SECRET).unwrap().with_fallback("another-secret-value-0123456789").unwrap();
+        let ring = KeyRing::new(SECRET)
+            .unwrap()
+            .with_fallback("another-secret-value-0123456789")
+            .unwrap();
         let debug = format!("{ring:?} {:?}", ring.current());
         assert!(!debug.contains("secret"), "{debug}");
-        assert_eq!(debug, "KeyRing { current: SecretKey(..), fallbacks: [SecretKey(..)] } SecretKey(..)");
+        assert_eq!(
+            debug,
+            "KeyRing { current: SecretKey(..), fallbacks: [SecretKey(..)] } SecretKey(..)"
+        );
     }
 
     #[test]
     fn keys_compare_by_content() {
-        assert_eq!(SecretKey::new(SECRET).unwrap(), SecretKey::new(SECRET.as_bytes()).unwrap());
-        assert_ne!(SecretKey::new(SECRET).unwrap(), SecretKey::new("other").unwrap());
-        assert_ne!(SecretKey::new("ab").unwrap(), SecretKey::new("abc").unwrap());
+        assert_eq!(
+            SecretKey::new(SECRET).unwrap(),
+            SecretKey::new(SECRET.as_bytes()).unwrap()
+        );
+        assert_ne!(
+            SecretKey::new(SECRET).unwrap(),
+            SecretKey::new("other").unwrap()
+        );
+        assert_ne!(
+            SecretKey::new("ab").unwrap(),
+            SecretKey::new("abc").unwrap()
+        );
     }
 
     #[test]
     fn empty_keys_are_refused() {
-        assert_eq!(KeyRing::new("").unwrap_err(), Error::Config(ConfigError::EmptyKey));
+        assert_eq!(
+            KeyRing::new("").unwrap_err(),
+            Error::Config(ConfigError::EmptyKey)
+        );
         assert!(KeyRing::new(SECRET).unwrap().with_fallback(b"").is_err());
     }
 
     #[test]
     fn rotation_moves_the_current_key_to_the_front_of_the_fallbacks() {
-        let ring = KeyRing::new("k1").unwrap().with_fallback("k0").unwrap().rotate("k2").unwrap();
+        let ring = KeyRing::new("k1")
+            .unwrap()
+            .with_fallback("k0")
+            .unwrap()
+            .rotate("k2")
+            .unwrap();
         let keys: Vec<_> = ring.keys().map(|k| k.as_bytes().to_vec()).collect();
         assert_eq!(keys, [b"k2".to_vec(), b"k1".to_vec(), b"k0".to_vec()]);
     }

@@ -33,7 +33,11 @@ pub(crate) fn decode<T: DeserializeOwned>(payload: &str, limit: usize) -> Result
         None => (false, payload),
     };
     let data = python_b64decode(text.as_bytes()).ok_or(Error::Payload(PayloadError::Base64))?;
-    let data = if compressed { zlib_decompress(&data, limit).map_err(Error::Payload)? } else { data };
+    let data = if compressed {
+        zlib_decompress(&data, limit).map_err(Error::Payload)?
+    } else {
+        data
+    };
     json::from_slice(&data).map_err(|e| Error::Payload(e.into_payload_error()))
 }
 
@@ -44,7 +48,9 @@ fn zlib_compress(data: &[u8]) -> Vec<u8> {
     // zlib's deflateBound for the default settings, plus room for the header.
     let mut out = Vec::with_capacity(data.len() + data.len() / 1000 + 64);
     loop {
-        let consumed = usize::try_from(deflater.total_in()).unwrap_or(data.len()).min(data.len());
+        let consumed = usize::try_from(deflater.total_in())
+            .unwrap_or(data.len())
+            .min(data.len());
         match deflater.compress_vec(&data[consumed..], &mut out, FlushCompress::Finish) {
             Ok(Status::StreamEnd) => return out,
             Ok(_) => out.reserve(out.capacity().max(64)),
@@ -60,9 +66,15 @@ fn zlib_compress(data: &[u8]) -> Vec<u8> {
 /// as the output would pass `limit`.
 fn zlib_decompress(data: &[u8], limit: usize) -> core::result::Result<Vec<u8>, PayloadError> {
     let mut inflater = Decompress::new(true);
-    let mut out = Vec::with_capacity(data.len().saturating_mul(4).clamp(64, limit.saturating_add(1)));
+    let mut out = Vec::with_capacity(
+        data.len()
+            .saturating_mul(4)
+            .clamp(64, limit.saturating_add(1)),
+    );
     loop {
-        let consumed = usize::try_from(inflater.total_in()).unwrap_or(data.len()).min(data.len());
+        let consumed = usize::try_from(inflater.total_in())
+            .unwrap_or(data.len())
+            .min(data.len());
         let produced_before = out.len();
         let status = inflater
             .decompress_vec(&data[consumed..], &mut out, FlushDecompress::None)
@@ -79,7 +91,9 @@ fn zlib_decompress(data: &[u8], limit: usize) -> core::result::Result<Vec<u8>, P
             // to tell that the payload is too large.
             let room = out.capacity().min(limit.saturating_add(1) - out.len());
             out.reserve_exact(room.max(1));
-        } else if consumed_now >= data.len() || (consumed_now == consumed && out.len() == produced_before) {
+        } else if consumed_now >= data.len()
+            || (consumed_now == consumed && out.len() == produced_before)
+        {
             // Input exhausted (or no progress) before the end of the stream.
             return Err(PayloadError::Zlib);
         }
@@ -112,17 +126,29 @@ mod tests {
     fn decompression_stops_at_the_limit() {
         let bomb = zlib_compress(&vec![0; 1 << 20]);
         assert!(bomb.len() < 2000);
-        assert_eq!(zlib_decompress(&bomb, 1000), Err(PayloadError::TooLarge { limit: 1000 }));
-        assert_eq!(zlib_decompress(&bomb, 1 << 20).map(|v| v.len()), Ok(1 << 20));
+        assert_eq!(
+            zlib_decompress(&bomb, 1000),
+            Err(PayloadError::TooLarge { limit: 1000 })
+        );
+        assert_eq!(
+            zlib_decompress(&bomb, 1 << 20).map(|v| v.len()),
+            Ok(1 << 20)
+        );
     }
 
     #[test]
     fn truncated_and_trailing_streams_behave_like_python() {
         let stream = zlib_compress(b"hello world");
-        assert_eq!(zlib_decompress(&stream[..stream.len() - 1], 100), Err(PayloadError::Zlib));
+        assert_eq!(
+            zlib_decompress(&stream[..stream.len() - 1], 100),
+            Err(PayloadError::Zlib)
+        );
         assert_eq!(zlib_decompress(&[], 100), Err(PayloadError::Zlib));
         let mut trailing = stream.clone();
         trailing.extend_from_slice(b"xyz");
-        assert_eq!(zlib_decompress(&trailing, 100).as_deref(), Ok(&b"hello world"[..]));
+        assert_eq!(
+            zlib_decompress(&trailing, 100).as_deref(),
+            Ok(&b"hello world"[..])
+        );
     }
 }

@@ -222,18 +222,38 @@ impl<'r, S> SignerBuilder<'r, S> {
             return Err(Error::Config(ConfigError::UnsafeSeparator));
         }
         let algorithm = match self.algorithm {
-            Some(algorithm) if !self.version.has_algorithm_option() && algorithm != Algorithm::Sha1 => {
-                return Err(Error::Config(ConfigError::Unsupported("algorithm other than sha1")));
+            Some(algorithm)
+                if !self.version.has_algorithm_option() && algorithm != Algorithm::Sha1 =>
+            {
+                return Err(Error::Config(ConfigError::Unsupported(
+                    "algorithm other than sha1",
+                )));
             }
             Some(algorithm) => algorithm,
             None => self.version.default_algorithm(),
         };
-        let salt = if self.salt.is_empty() { self.default_salt.to_owned() } else { self.salt };
+        let salt = if self.salt.is_empty() {
+            self.default_salt.to_owned()
+        } else {
+            self.salt
+        };
         let key_salt = format!("{salt}signer");
-        let keys = self.ring.keys().map(|key| MacKey::derive(algorithm, key_salt.as_bytes(), key.as_bytes())).collect();
-        let legacy = self.legacy_sha1.unwrap_or(self.version.accepts_legacy_sha1()) && algorithm != Algorithm::Sha1;
-        let legacy_sha1 =
-            legacy.then(|| MacKey::derive(Algorithm::Sha1, key_salt.as_bytes(), self.ring.current().as_bytes()));
+        let keys = self
+            .ring
+            .keys()
+            .map(|key| MacKey::derive(algorithm, key_salt.as_bytes(), key.as_bytes()))
+            .collect();
+        let legacy = self
+            .legacy_sha1
+            .unwrap_or(self.version.accepts_legacy_sha1())
+            && algorithm != Algorithm::Sha1;
+        let legacy_sha1 = legacy.then(|| {
+            MacKey::derive(
+                Algorithm::Sha1,
+                key_salt.as_bytes(),
+                self.ring.current().as_bytes(),
+            )
+        });
         Ok(Signer {
             keys,
             legacy_sha1,
@@ -277,7 +297,8 @@ impl<S> SignerBuilder<'_, S> {
 /// `^[A-z0-9-_=]*$`, where `$` also matches before one trailing newline.
 fn is_unsafe_separator(sep: &str) -> bool {
     let body = sep.strip_suffix('\n').unwrap_or(sep);
-    body.chars().all(|c| matches!(c, 'A'..='z' | '0'..='9' | '-' | '='))
+    body.chars()
+        .all(|c| matches!(c, 'A'..='z' | '0'..='9' | '-' | '='))
 }
 
 impl Signer {
@@ -444,7 +465,10 @@ impl Signer {
     /// # }
     /// # Ok::<(), signring::Error>(())
     /// ```
-    pub fn unsign_object<'a, T: DeserializeOwned>(&self, signed: &'a str) -> Result<Verified<'a, T>> {
+    pub fn unsign_object<'a, T: DeserializeOwned>(
+        &self,
+        signed: &'a str,
+    ) -> Result<Verified<'a, T>> {
         let (message, key_index, algorithm) = self.verify(signed)?;
         let value = object::decode(message, self.max_payload_size)?;
         Ok(self.verified(value, message, key_index, algorithm))
@@ -496,8 +520,9 @@ impl Signer {
     /// Checks the signature and returns the signed part, the index of the key
     /// that matched and the algorithm that matched.
     pub(crate) fn verify<'a>(&self, signed: &'a str) -> Result<(&'a str, usize, Algorithm)> {
-        let (message, signature) =
-            signed.rsplit_once(&*self.sep).ok_or(Error::Malformed(Malformed::NoSeparator))?;
+        let (message, signature) = signed
+            .rsplit_once(&*self.sep)
+            .ok_or(Error::Malformed(Malformed::NoSeparator))?;
         let signature = signature.as_bytes();
         // Lengths are public: a signature of the wrong length cannot match, so
         // no HMAC is computed for it.
@@ -509,7 +534,9 @@ impl Signer {
             }
         }
         if let Some(legacy) = &self.legacy_sha1 {
-            if signature.len() == Algorithm::Sha1.signature_len() && signature_matches(legacy, message, signature) {
+            if signature.len() == Algorithm::Sha1.signature_len()
+                && signature_matches(legacy, message, signature)
+            {
                 return Ok((message, 0, Algorithm::Sha1));
             }
         }
@@ -544,10 +571,17 @@ mod tests {
 
     #[test]
     fn separator_rule_matches_djangos_regex() {
-        for unsafe_sep in ["", "a", "A", "z", "0", "-", "_", "=", "[", "\\", "]", "^", "`", "ab", "a\n", "\n"] {
-            assert!(is_unsafe_separator(unsafe_sep), "{unsafe_sep:?} must be refused");
+        for unsafe_sep in [
+            "", "a", "A", "z", "0", "-", "_", "=", "[", "\\", "]", "^", "`", "ab", "a\n", "\n",
+        ] {
+            assert!(
+                is_unsafe_separator(unsafe_sep),
+                "{unsafe_sep:?} must be refused"
+            );
         }
-        for safe in [":", "/", ".", "~", "!", "$", "|", " ", "é", "a:", ":\n", "a\n\n", "{"] {
+        for safe in [
+            ":", "/", ".", "~", "!", "$", "|", " ", "é", "a:", ":\n", "a\n\n", "{",
+        ] {
             assert!(!is_unsafe_separator(safe), "{safe:?} must be accepted");
         }
     }
@@ -565,7 +599,12 @@ mod tests {
     #[test]
     fn sha1_under_django_2_2_is_the_only_choice() {
         let ring = KeyRing::new("k").unwrap();
-        let build = |alg| Signer::builder(&ring).django(DjangoVersion::V2_2).algorithm(alg).build();
+        let build = |alg| {
+            Signer::builder(&ring)
+                .django(DjangoVersion::V2_2)
+                .algorithm(alg)
+                .build()
+        };
         assert!(build(Algorithm::Sha1).is_ok());
         assert_eq!(
             build(Algorithm::Sha256).unwrap_err(),

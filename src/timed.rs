@@ -84,7 +84,10 @@ impl<'r> SignerBuilder<'r, TimestampSigner> {
     /// ```
     pub fn build(self) -> Result<TimestampSigner> {
         let max_age = self.max_age;
-        Ok(TimestampSigner { signer: self.build_inner()?, max_age })
+        Ok(TimestampSigner {
+            signer: self.build_inner()?,
+            max_age,
+        })
     }
 }
 
@@ -232,7 +235,10 @@ impl TimestampSigner {
     pub fn unsign_at<'a>(&self, signed: &'a str, now: UnixTime) -> Result<Verified<'a, &'a str>> {
         let (message, key_index, algorithm) = self.signer.verify(signed)?;
         let (value, timestamp) = self.check_timestamp(message, now)?;
-        Ok(self.signer.verified(value, message, key_index, algorithm).with_timestamp(timestamp))
+        Ok(self
+            .signer
+            .verified(value, message, key_index, algorithm)
+            .with_timestamp(timestamp))
     }
 
     /// Serializes, optionally compresses and signs `value` with the current time:
@@ -273,7 +279,12 @@ impl TimestampSigner {
     /// assert_eq!(signed, ".eJwNy8kNACEQA8GE-oHNXMSCNv80lm9JdRfCbIKkaIaDHgoZbRQoUaFGgw5e-B3jjQMnLtx48Pl-gH4Pug:1kHR5c:4IChT3ItwVSY12l3FRYIY0Js3RuZr15ymJ0_ZSzOsRw");
     /// # Ok::<(), signring::Error>(())
     /// ```
-    pub fn sign_object_at<T: Serialize + ?Sized>(&self, value: &T, compress: bool, now: UnixTime) -> Result<String> {
+    pub fn sign_object_at<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        compress: bool,
+        now: UnixTime,
+    ) -> Result<String> {
         Ok(self.sign_at(&object::encode(value, compress)?, now))
     }
 
@@ -293,7 +304,10 @@ impl TimestampSigner {
     /// assert_eq!(signer.unsign_object::<(String, u8)>(&signed)?.into_value(), ("a".into(), 1));
     /// # Ok::<(), signring::Error>(())
     /// ```
-    pub fn unsign_object<'a, T: DeserializeOwned>(&self, signed: &'a str) -> Result<Verified<'a, T>> {
+    pub fn unsign_object<'a, T: DeserializeOwned>(
+        &self,
+        signed: &'a str,
+    ) -> Result<Verified<'a, T>> {
         self.unsign_object_at(signed, UnixTime::now())
     }
 
@@ -318,11 +332,18 @@ impl TimestampSigner {
     /// assert_eq!(verified.timestamp(), Some(1_600_000_000));
     /// # Ok::<(), signring::Error>(())
     /// ```
-    pub fn unsign_object_at<'a, T: DeserializeOwned>(&self, signed: &'a str, now: UnixTime) -> Result<Verified<'a, T>> {
+    pub fn unsign_object_at<'a, T: DeserializeOwned>(
+        &self,
+        signed: &'a str,
+        now: UnixTime,
+    ) -> Result<Verified<'a, T>> {
         let (message, key_index, algorithm) = self.signer.verify(signed)?;
         let (payload, timestamp) = self.check_timestamp(message, now)?;
         let value = object::decode(payload, self.signer.max_payload_size())?;
-        Ok(self.signer.verified(value, message, key_index, algorithm).with_timestamp(timestamp))
+        Ok(self
+            .signer
+            .verified(value, message, key_index, algorithm)
+            .with_timestamp(timestamp))
     }
 
     /// Re-signs a verified value with the current key and algorithm, keeping its
@@ -354,14 +375,18 @@ impl TimestampSigner {
 
     /// Splits the verified text into value and timestamp and applies `max_age`.
     fn check_timestamp<'a>(&self, message: &'a str, now: UnixTime) -> Result<(&'a str, i64)> {
-        let (value, timestamp) =
-            message.rsplit_once(self.signer.sep()).ok_or(Error::Malformed(Malformed::NoTimestamp))?;
+        let (value, timestamp) = message
+            .rsplit_once(self.signer.sep())
+            .ok_or(Error::Malformed(Malformed::NoTimestamp))?;
         let timestamp = b62_decode(timestamp).ok_or(Error::Malformed(Malformed::BadTimestamp))?;
         if let Some(max_age) = self.max_age {
             // Django: `age = time.time() - timestamp; if age > max_age: raise`.
             let age = now.as_secs_f64() - timestamp as f64;
             if age > max_age.as_secs_f64() {
-                return Err(Error::Expired { age, max_age: max_age.as_secs_f64() });
+                return Err(Error::Expired {
+                    age,
+                    max_age: max_age.as_secs_f64(),
+                });
             }
         }
         Ok((value, timestamp))
@@ -370,6 +395,9 @@ impl TimestampSigner {
 
 impl fmt::Debug for TimestampSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimestampSigner").field("signer", &self.signer).field("max_age", &self.max_age).finish()
+        f.debug_struct("TimestampSigner")
+            .field("signer", &self.signer)
+            .field("max_age", &self.max_age)
+            .finish()
     }
 }

@@ -44,8 +44,21 @@ pub struct Verified<'a, T> {
 }
 
 impl<'a, T> Verified<'a, T> {
-    pub(crate) fn new(value: T, signed_part: &'a str, key_index: usize, algorithm: Algorithm, stale: bool) -> Self {
-        Self { value, key_index, algorithm, timestamp: None, stale, signed_part }
+    pub(crate) fn new(
+        value: T,
+        signed_part: &'a str,
+        key_index: usize,
+        algorithm: Algorithm,
+        stale: bool,
+    ) -> Self {
+        Self {
+            value,
+            key_index,
+            algorithm,
+            timestamp: None,
+            stale,
+            signed_part,
+        }
     }
 
     pub(crate) fn with_timestamp(mut self, timestamp: i64) -> Self {
@@ -73,7 +86,7 @@ impl<'a, T> Verified<'a, T> {
     /// ```
     /// # let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// let signed = ring.sign("v");
-/// let value: &str = ring.unsign(&signed)?.into_value();
+    /// let value: &str = ring.unsign(&signed)?.into_value();
     /// assert_eq!(value, "v");
     /// # Ok::<(), signring::Error>(())
     /// ```
@@ -155,7 +168,7 @@ impl<'a, T> Verified<'a, T> {
     /// ```
     /// # let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// let signed = ring.sign("42");
-/// let verified = ring.unsign(&signed)?.map(|v| v.len());
+    /// let verified = ring.unsign(&signed)?.map(|v| v.len());
     /// assert_eq!(*verified.value(), 2);
     /// # Ok::<(), signring::Error>(())
     /// ```

@@ -51,7 +51,14 @@ pub enum DjangoVersion {
 
 impl DjangoVersion {
     /// Every modelled version, oldest first.
-    pub const ALL: [DjangoVersion; 6] = [Self::V2_2, Self::V3_2, Self::V4_2, Self::V5_2, Self::V6_0, Self::V6_1];
+    pub const ALL: [DjangoVersion; 6] = [
+        Self::V2_2,
+        Self::V3_2,
+        Self::V4_2,
+        Self::V5_2,
+        Self::V6_0,
+        Self::V6_1,
+    ];
 
     /// The release line as Django writes it (`"4.2"`).
     ///

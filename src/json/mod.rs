@@ -101,8 +101,8 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     T::deserialize(value)
 }
 
-/// Like [`from_slice`], for text. Non-ASCII text is read through its UTF-8 bytes,
-/// as Django would read them.
+/// Reads JSON text, as Python's `json.loads` of a `str` does: non-ASCII
+/// characters are themselves (use [`from_slice`] for signed payload bytes).
 ///
 /// # Errors
 ///
@@ -116,7 +116,8 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 /// # Ok::<(), signring::json::Error>(())
 /// ```
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
-    from_slice(text.as_bytes())
+    let value = parse::parse_text(text)?;
+    T::deserialize(value)
 }
 
 /// Why JSON could not be written or read. Messages never quote the data.
@@ -142,15 +143,21 @@ enum ErrorKind {
 
 impl Error {
     pub(crate) fn syntax(reason: &'static str, offset: usize) -> Self {
-        Self { kind: ErrorKind::Syntax { reason, offset } }
+        Self {
+            kind: ErrorKind::Syntax { reason, offset },
+        }
     }
 
     pub(crate) fn type_mismatch() -> Self {
-        Self { kind: ErrorKind::Type }
+        Self {
+            kind: ErrorKind::Type,
+        }
     }
 
     pub(crate) fn key_not_supported() -> Self {
-        Self { kind: ErrorKind::KeyNotSupported }
+        Self {
+            kind: ErrorKind::KeyNotSupported,
+        }
     }
 
     /// The payload error this becomes inside a signed object.
@@ -158,7 +165,9 @@ impl Error {
         match self.kind {
             ErrorKind::Syntax { reason, offset } => crate::PayloadError::Json { reason, offset },
             ErrorKind::Type => crate::PayloadError::Type,
-            ErrorKind::KeyNotSupported | ErrorKind::Unserializable => crate::PayloadError::Serialize,
+            ErrorKind::KeyNotSupported | ErrorKind::Unserializable => {
+                crate::PayloadError::Serialize
+            }
         }
     }
 }
@@ -168,7 +177,9 @@ impl fmt::Display for Error {
         match self.kind {
             ErrorKind::Syntax { reason, offset } => write!(f, "{reason} at byte {offset}"),
             ErrorKind::Type => f.write_str("json does not match the requested type"),
-            ErrorKind::KeyNotSupported => f.write_str("map key must be a string, number, bool or null"),
+            ErrorKind::KeyNotSupported => {
+                f.write_str("map key must be a string, number, bool or null")
+            }
             ErrorKind::Unserializable => f.write_str("value cannot be serialized"),
         }
     }
@@ -185,6 +196,8 @@ impl serde::de::Error for Error {
 
 impl serde::ser::Error for Error {
     fn custom<T: fmt::Display>(_msg: T) -> Self {
-        Self { kind: ErrorKind::Unserializable }
+        Self {
+            kind: ErrorKind::Unserializable,
+        }
     }
 }

@@ -3,15 +3,31 @@
 //! one wins, in the first one's place), and every byte read as one Latin-1
 //! character.
 
-use super::value::{Map, Value};
 use super::Error;
+use super::value::{Map, Value};
 
 /// Python's default recursion limit is 1000 frames; refuse deeper nesting.
 pub(crate) const MAX_DEPTH: usize = 1000;
 
-/// Parses one JSON document, surrounded by optional whitespace.
+/// Parses one JSON document, surrounded by optional whitespace, reading each
+/// byte as one Latin-1 character (Django's payload decoding).
 pub(crate) fn parse(bytes: &[u8]) -> Result<Value, Error> {
-    let mut parser = Parser { bytes, at: 0, depth: 0 };
+    parse_with(bytes, None)
+}
+
+/// Parses JSON text whose non-ASCII characters are themselves (Python's
+/// `json.loads` of a `str`).
+pub(crate) fn parse_text(text: &str) -> Result<Value, Error> {
+    parse_with(text.as_bytes(), Some(text))
+}
+
+fn parse_with(bytes: &[u8], text: Option<&str>) -> Result<Value, Error> {
+    let mut parser = Parser {
+        bytes,
+        text,
+        at: 0,
+        depth: 0,
+    };
     parser.skip_whitespace();
     let value = parser.value()?;
     parser.skip_whitespace();
@@ -23,6 +39,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Value, Error> {
 
 struct Parser<'b> {
     bytes: &'b [u8],
+    /// The same input as text, when non-ASCII bytes are UTF-8 rather than Latin-1.
+    text: Option<&'b str>,
     at: usize,
     depth: usize,
 }
@@ -142,7 +160,8 @@ impl Parser<'_> {
         let mut is_float = false;
         // A fraction or exponent only counts when digits follow, as in Python's
         // number pattern; otherwise the integer ends here.
-        if self.peek() == Some(b'.') && self.bytes.get(self.at + 1).is_some_and(u8::is_ascii_digit) {
+        if self.peek() == Some(b'.') && self.bytes.get(self.at + 1).is_some_and(u8::is_ascii_digit)
+        {
             self.at += 1;
             self.digits();
             is_float = true;
@@ -161,11 +180,16 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII digits and signs, so it is valid UTF-8.
-        let text = core::str::from_utf8(&self.bytes[start..self.at]).map_err(|_| self.error("expecting value"))?;
+        let text = core::str::from_utf8(&self.bytes[start..self.at])
+            .map_err(|_| self.error("expecting value"))?;
         if is_float {
-            text.parse().map(Value::Float).map_err(|_| Error::syntax("bad number", start))
+            text.parse()
+                .map(Value::Float)
+                .map_err(|_| Error::syntax("bad number", start))
         } else {
-            text.parse().map(Value::Integer).map_err(|_| Error::syntax("integer too large", start))
+            text.parse()
+                .map(Value::Integer)
+                .map_err(|_| Error::syntax("integer too large", start))
         }
     }
 
@@ -189,6 +213,17 @@ impl Parser<'_> {
                 0x00..=0x1f => {
                     self.at -= 1;
                     return Err(self.error("invalid control character"));
+                }
+                0x80.. if self.text.is_some() => {
+                    // `at - 1` is the start of a character: everything before it
+                    // was consumed whole.
+                    let ch = self
+                        .text
+                        .and_then(|t| t.get(self.at - 1..))
+                        .and_then(|rest| rest.chars().next());
+                    let ch = ch.ok_or_else(|| self.error("invalid utf-8"))?;
+                    self.at += ch.len_utf8() - 1;
+                    text.push(ch);
                 }
                 // Latin-1: every byte is the code point of the same value.
                 _ => text.push(char::from(byte)),
@@ -222,10 +257,15 @@ impl Parser<'_> {
 
     fn hex4(&mut self) -> Result<u16, Error> {
         let start = self.at;
-        let digits = self.bytes.get(start..start + 4).ok_or_else(|| self.error("invalid \\uXXXX escape"))?;
+        let digits = self
+            .bytes
+            .get(start..start + 4)
+            .ok_or_else(|| self.error("invalid \\uXXXX escape"))?;
         let mut unit = 0u16;
         for &digit in digits {
-            let value = (digit as char).to_digit(16).ok_or_else(|| Error::syntax("invalid \\uXXXX escape", start))?;
+            let value = (digit as char)
+                .to_digit(16)
+                .ok_or_else(|| Error::syntax("invalid \\uXXXX escape", start))?;
             // to_digit(16) is below 16, so it fits in a u16.
             unit = unit * 16 + value as u16;
         }
@@ -242,7 +282,9 @@ impl Parser<'_> {
                 self.at += 2;
                 let second = self.hex4()?;
                 if (0xdc00..=0xdfff).contains(&second) {
-                    let code = 0x10000 + ((u32::from(first) - 0xd800) << 10) + (u32::from(second) - 0xdc00);
+                    let code = 0x10000
+                        + ((u32::from(first) - 0xd800) << 10)
+                        + (u32::from(second) - 0xdc00);
                     char::from_u32(code)
                 } else {
                     self.at = mark;
@@ -269,7 +311,13 @@ mod tests {
     #[test]
     fn python_extensions_are_accepted() {
         assert!(matches!(ok("NaN"), Value::Float(x) if x.is_nan()));
-        assert_eq!(ok("[Infinity,-Infinity]"), Value::Array(vec![Value::Float(f64::INFINITY), Value::Float(f64::NEG_INFINITY)]));
+        assert_eq!(
+            ok("[Infinity,-Infinity]"),
+            Value::Array(vec![
+                Value::Float(f64::INFINITY),
+                Value::Float(f64::NEG_INFINITY)
+            ])
+        );
         assert_eq!(ok(" \t\n1\r "), Value::Integer(1));
         assert_eq!(ok("1E400"), Value::Float(f64::INFINITY));
         assert_eq!(ok("-0"), Value::Integer(0));
@@ -278,23 +326,59 @@ mod tests {
 
     #[test]
     fn duplicate_keys_keep_the_first_place_and_the_last_value() {
-        let Value::Object(map) = ok(r#"{"a":1,"b":2,"a":3}"#) else { panic!() };
+        let Value::Object(map) = ok(r#"{"a":1,"b":2,"a":3}"#) else {
+            panic!()
+        };
         let entries: Vec<_> = map.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        assert_eq!(entries, [("a", Value::Integer(3)), ("b", Value::Integer(2))]);
+        assert_eq!(
+            entries,
+            [("a", Value::Integer(3)), ("b", Value::Integer(2))]
+        );
     }
 
     #[test]
     fn bytes_are_latin1() {
-        assert_eq!(ok("\"\u{e9}\""), Value::String("\u{c3}\u{a9}".into()), "UTF-8 é reads as mojibake");
+        assert_eq!(
+            ok("\"\u{e9}\""),
+            Value::String("\u{c3}\u{a9}".into()),
+            "UTF-8 é reads as mojibake"
+        );
         assert_eq!(parse(b"\"\xe9\"").unwrap(), Value::String("é".into()));
         assert_eq!(ok(r#""\ud83d\ude00\u00E9""#), Value::String("😀é".into()));
     }
 
     #[test]
+    fn text_reads_non_ascii_as_itself() {
+        assert_eq!(
+            parse_text("[\"é😀\", \"a\"]").unwrap(),
+            Value::Array(vec![Value::String("é😀".into()), Value::String("a".into())])
+        );
+    }
+
+    #[test]
     fn what_python_refuses_is_refused() {
         for bad in [
-            "", "[1,]", "{\"a\":1,}", "01", "1.", "-", ".5", "+1", "nan", "-NaN", "{1:2}", "'a'", "\"\t\"", "\"\\x\"",
-            "[1] 2", "\"\\ud800\"", "\"\\u12\"", "tru", "[", "{\"a\"", "\u{a0}1",
+            "",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            ".5",
+            "+1",
+            "nan",
+            "-NaN",
+            "{1:2}",
+            "'a'",
+            "\"\t\"",
+            "\"\\x\"",
+            "[1] 2",
+            "\"\\ud800\"",
+            "\"\\u12\"",
+            "tru",
+            "[",
+            "{\"a\"",
+            "\u{a0}1",
         ] {
             assert!(parse(bad.as_bytes()).is_err(), "{bad:?} should fail");
         }

@@ -334,7 +334,11 @@ impl<'de> Deserializer<'de> for Value {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -346,9 +350,9 @@ impl<'de> Deserializer<'de> for Value {
     ) -> Result<V::Value, Error> {
         match self {
             Value::String(variant) => visitor.visit_enum(variant.into_deserializer()),
-            Value::Object(map) if map.len() == 1 => {
-                visitor.visit_enum(MapAccessDeserializer::new(MapDeserializer::new(map.into_iter())))
-            }
+            Value::Object(map) if map.len() == 1 => visitor.visit_enum(MapAccessDeserializer::new(
+                MapDeserializer::new(map.into_iter()),
+            )),
             _ => Err(Error::type_mismatch()),
         }
     }
