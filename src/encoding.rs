@@ -29,7 +29,7 @@ pub(crate) fn b64u_encode_digest<'b>(
 /// other byte, as Python's non-strict `binascii.a2b_base64` does.
 ///
 /// Returns `None` where Python raises `binascii.Error`.
-pub(crate) fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
+pub fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
     let padding = (4 - input.len() % 4) % 4;
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
     let mut quad_pos = 0u8;
@@ -94,7 +94,7 @@ fn sextet(byte: u8) -> Option<u8> {
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Encodes an integer in base62, most significant digit first, `-` for negatives.
-pub(crate) fn b62_encode(n: i64) -> String {
+pub fn b62_encode(n: i64) -> String {
     if n == 0 {
         return "0".to_owned();
     }
@@ -116,9 +116,11 @@ pub(crate) fn b62_encode(n: i64) -> String {
 }
 
 /// Decodes base62 as Django's `b62_decode`: an optional `-`, then digits, leading
-/// zeros allowed. Returns `None` for an empty string, any other character, or a
-/// number that does not fit in an `i64` (Python would keep a big integer).
-pub(crate) fn b62_decode(text: &str) -> Option<i64> {
+/// zeros allowed. Returns `None` for an empty string or any other character.
+///
+/// Python keeps numbers beyond 64 bits exactly; they saturate here. Timestamps
+/// that far from now are accepted (future) or expired (past) alike either way.
+pub fn b62_decode(text: &str) -> Option<i64> {
     if text == "0" {
         return Some(0);
     }
@@ -136,8 +138,9 @@ pub(crate) fn b62_decode(text: &str) -> Option<i64> {
             b'a'..=b'z' => byte - b'a' + 36,
             _ => return None,
         };
-        value = value.checked_mul(62)?.checked_add(i64::from(digit))?;
+        value = value.saturating_mul(62).saturating_add(i64::from(digit));
     }
+    // i64::MAX negated is i64::MIN + 1, still far beyond any clock.
     Some(if negative { -value } else { value })
 }
 

@@ -62,7 +62,7 @@ pub enum Malformed {
     NoSeparator,
     /// A validly signed value has no timestamp field (Django raises `ValueError`).
     NoTimestamp,
-    /// A validly signed timestamp is not base62 or does not fit in 64 bits.
+    /// A validly signed timestamp is not base62 (Django raises `ValueError`).
     BadTimestamp,
     /// The input is longer than the signer accepts.
     TooLong {

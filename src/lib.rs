@@ -24,3 +24,12 @@ pub use signer::{DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder};
 pub use timed::{DUMPS_SALT, TIMESTAMP_SIGNER_SALT, TimestampSigner};
 pub use verified::Verified;
 pub use version::DjangoVersion;
+
+/// Building blocks exposed for the fuzz targets and the Django vector tests.
+///
+/// Not part of the stable API: anything here may change in any release.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::encoding::{b62_decode, b62_encode, python_b64decode};
+    pub use crate::object::zlib_decompress;
+}
