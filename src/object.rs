@@ -64,6 +64,11 @@ fn zlib_compress(data: &[u8]) -> Vec<u8> {
 /// `zlib.decompress(data)` with an output cap: the stream must end (trailing
 /// bytes after its end are ignored, as in Python), and inflating stops as soon
 /// as the output would pass `limit`.
+///
+/// # Errors
+///
+/// [`PayloadError::Zlib`] for what Python's `zlib.decompress` refuses,
+/// [`PayloadError::TooLarge`] past `limit`.
 pub fn zlib_decompress(data: &[u8], limit: usize) -> core::result::Result<Vec<u8>, PayloadError> {
     let mut inflater = Decompress::new(true);
     let mut out = Vec::with_capacity(

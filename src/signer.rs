@@ -533,12 +533,11 @@ impl Signer {
                 }
             }
         }
-        if let Some(legacy) = &self.legacy_sha1 {
-            if signature.len() == Algorithm::Sha1.signature_len()
-                && signature_matches(legacy, message, signature)
-            {
-                return Ok((message, 0, Algorithm::Sha1));
-            }
+        if let Some(legacy) = &self.legacy_sha1
+            && signature.len() == Algorithm::Sha1.signature_len()
+            && signature_matches(legacy, message, signature)
+        {
+            return Ok((message, 0, Algorithm::Sha1));
         }
         Err(Error::BadSignature)
     }

@@ -288,7 +288,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 builder.build()?.unsign_object_at::<Value>(signed, at(*now))
             };
             let verified = verified.map_err(|e| Failure::Verification(e, *json))?;
-            report(verified, *json, |v| print_json(v));
+            report(verified, *json, print_json);
         }
         Command::Keygen => {}
     }

@@ -1,5 +1,7 @@
 //! The CLI contract, driven as an outside test would drive it.
 
+#![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
+
 use std::io::Write as _;
 use std::process::{Command, Output};
 

@@ -79,10 +79,10 @@ impl Vectors {
         default_salt: Option<&str>,
     ) -> TimestampSigner {
         let mut builder = self.configure(TimestampSigner::builder(ring), case);
-        if case["salt"].is_null() {
-            if let Some(salt) = default_salt {
-                builder = builder.salt(salt);
-            }
+        if case["salt"].is_null()
+            && let Some(salt) = default_salt
+        {
+            builder = builder.salt(salt);
         }
         if let Some(max_age) = case.get("max_age").and_then(Case::as_f64) {
             builder = builder.max_age(MaxAge::from_secs_f64(max_age));
