@@ -174,9 +174,10 @@ mod tests {
         assert_eq!(b62_decode("é"), None);
         assert_eq!(
             b62_decode("zzzzzzzzzzzzzzzzzzzz"),
-            None,
-            "overflow is refused, not wrapped"
+            Some(i64::MAX),
+            "overflow saturates, never wraps"
         );
+        assert_eq!(b62_decode("-zzzzzzzzzzzzzzzzzzzz"), Some(-i64::MAX));
     }
 
     #[test]
