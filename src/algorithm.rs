@@ -127,6 +127,17 @@ impl Tag {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
+
+    /// Lowercase hex, as Python's `hexdigest()`.
+    pub(crate) fn to_hex(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = String::with_capacity(self.len * 2);
+        for &byte in self.as_bytes() {
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        text
+    }
 }
 
 impl Drop for Tag {

@@ -31,15 +31,26 @@ pub(crate) fn b64u_encode_digest<'b>(
 /// Returns `None` where Python raises `binascii.Error`.
 pub fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
     let padding = (4 - input.len() % 4) % 4;
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    a2b_base64(input.iter().copied().chain(core::iter::repeat_n(b'=', padding)), url_safe_sextet)
+}
+
+/// Python's `base64.b64decode(data)`: the standard alphabet only, no added
+/// padding, other bytes dropped (the legacy session format).
+pub(crate) fn python_std_b64decode(input: &[u8]) -> Option<Vec<u8>> {
+    a2b_base64(input.iter().copied(), |byte| match byte {
+        b'-' | b'_' => None,
+        other => url_safe_sextet(other),
+    })
+}
+
+/// CPython's non-strict `binascii.a2b_base64`, over any byte source.
+fn a2b_base64(input: impl Iterator<Item = u8>, sextet: fn(u8) -> Option<u8>) -> Option<Vec<u8>> {
+    let (lower, _) = input.size_hint();
+    let mut out = Vec::with_capacity(lower / 4 * 3 + 3);
     let mut quad_pos = 0u8;
     let mut left = 0u8;
     let mut pads = 0usize;
-    let padded = input
-        .iter()
-        .copied()
-        .chain(core::iter::repeat_n(b'=', padding));
-    for byte in padded {
+    for byte in input {
         if byte == b'=' {
             // Enough padding after two or three data characters ends the data.
             if quad_pos >= 2 {
@@ -50,27 +61,27 @@ pub fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
             }
             continue;
         }
-        let Some(sextet) = sextet(byte) else {
+        let Some(value) = sextet(byte) else {
             continue;
         };
         pads = 0;
         match quad_pos {
             0 => {
-                left = sextet;
+                left = value;
                 quad_pos = 1;
             }
             1 => {
-                out.push((left << 2) | (sextet >> 4));
-                left = sextet & 0x0f;
+                out.push((left << 2) | (value >> 4));
+                left = value & 0x0f;
                 quad_pos = 2;
             }
             2 => {
-                out.push((left << 4) | (sextet >> 2));
-                left = sextet & 0x03;
+                out.push((left << 4) | (value >> 2));
+                left = value & 0x03;
                 quad_pos = 3;
             }
             _ => {
-                out.push((left << 6) | sextet);
+                out.push((left << 6) | value);
                 quad_pos = 0;
             }
         }
@@ -80,7 +91,7 @@ pub fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
 
 /// The value of one base64 character in either alphabet (`-` and `+` are 62,
 /// `_` and `/` are 63), as Django translates `-_` to `+/` before decoding.
-fn sextet(byte: u8) -> Option<u8> {
+fn url_safe_sextet(byte: u8) -> Option<u8> {
     match byte {
         b'A'..=b'Z' => Some(byte - b'A'),
         b'a'..=b'z' => Some(byte - b'a' + 26),
@@ -191,6 +202,14 @@ mod tests {
     fn b64u_has_no_padding() {
         assert_eq!(b64u_encode(b"a"), "YQ");
         assert_eq!(b64u_encode(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn standard_decoding_neither_pads_nor_takes_the_url_alphabet() {
+        assert_eq!(python_std_b64decode(b"YQ=="), Some(b"a".to_vec()));
+        assert_eq!(python_std_b64decode(b"YQ"), None, "no padding is added");
+        assert_eq!(python_std_b64decode(b"-_8A"), None, "'-' and '_' are dropped, leaving two characters");
+        assert_eq!(python_std_b64decode(b"+/8A"), Some(vec![0xfb, 0xff, 0x00]));
     }
 
     #[test]

@@ -288,6 +288,31 @@ impl TimestampSigner {
         Ok(self.sign_at(&object::encode(value, compress)?, now))
     }
 
+    /// Serializes and signs `value` with an explicit timestamp, for re-encoding
+    /// a changed object without extending its lifetime.
+    ///
+    /// # Errors
+    ///
+    /// As [`Signer::sign_object`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = signring::TimestampSigner::builder(&ring).build()?;
+    /// let signed = signer.sign_object_with_timestamp(&1, false, 1_600_000_000)?;
+    /// assert_eq!(signer.unsign_object::<u8>(&signed)?.timestamp(), Some(1_600_000_000));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn sign_object_with_timestamp<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        compress: bool,
+        timestamp: i64,
+    ) -> Result<String> {
+        Ok(self.sign_with_timestamp(&object::encode(value, compress)?, timestamp))
+    }
+
     /// Verifies `signed` against the current time, then decodes its payload:
     /// Django's `unsign_object`, and `signing.loads` with [`DUMPS_SALT`].
     ///
