@@ -15,7 +15,9 @@ compress, max_age, now; null = Django default / not passed), plus:
 * "keys": {"current": KEY, "fallbacks": [...]} to use another ring for this
   request (settings.SECRET_KEY / SECRET_KEY_FALLBACKS are swapped in);
 * "sign_with": i -- sign with ring key i (0 = current, i = i-th fallback) by
-  passing it as the explicit key (fallback_keys=[] on 4.1+).
+  passing it as the explicit key (fallback_keys=[] on 4.1+);
+* "ring": true (unsign/loads) -- on Django < 4.1, which has no fallbacks, give
+  the verdict a 4.1+ ring would give (see emulate_ring); no effect on 4.1+.
 
 An ANSWER is {"ok": true, "text": STR} for sign/dumps/unsign (the signed text
 or the unsigned value), {"ok": true, "obj_json": json.dumps(obj)} for loads,
@@ -42,7 +44,7 @@ def err_name(exc):
     return "%s.%s" % (t.__module__, t.__qualname__)
 
 
-def make_signer(kind, req, key=None, fallback_keys=None):
+def make_signer(kind, req, key=None, fallback_keys=None, legacy=True):
     from django.core import signing
     cls = {"Signer": signing.Signer, "TimestampSigner": signing.TimestampSigner}[kind]
     kw = {}
@@ -53,15 +55,20 @@ def make_signer(kind, req, key=None, fallback_keys=None):
             kw[name] = req[name]
     if fallback_keys is not None and HAS_FALLBACKS:
         kw["fallback_keys"] = fallback_keys
-    return cls(**kw)
+    s = cls(**kw)
+    if not legacy and getattr(s, "legacy_algorithm", None):
+        s.legacy_algorithm = None  # 3.1/3.2: no sha1 acceptance (only the main key has it)
+    return s
 
 
-def answer(req, ring):
+def answer(req, ring, vkey=None, legacy=True):
+    """Django's answer; vkey/legacy: verify with that explicit key, without the
+    3.x legacy sha1 acceptance (used to emulate a ring on Django < 4.1)."""
     from django.core import signing
     op, kind = req["op"], req.get("signer")
     now = req.get("now")
     clock = (lambda: now) if now is not None else None
-    key = None
+    key = vkey
     if op in ("sign", "dumps"):
         i = req.get("sign_with", 0)
         key = ring[i] if i else None
@@ -72,7 +79,7 @@ def answer(req, ring):
                 text = make_signer(kind, req, key, fallback_keys=[]).sign(req["value"])
                 return {"ok": True, "text": text}
             if op == "unsign":
-                s = make_signer(kind, req)
+                s = make_signer(kind, req, key, legacy=legacy)
                 if kind == "TimestampSigner":
                     return {"ok": True, "text": s.unsign(req["input"], max_age=req.get("max_age"))}
                 return {"ok": True, "text": s.unsign(req["input"])}
@@ -88,20 +95,39 @@ def answer(req, ring):
                 s = make_signer(kind, req, key, fallback_keys=[])
                 return {"ok": True, "text": s.sign_object(obj, compress=bool(req.get("compress")))}
             if op == "loads":
-                if kind is None:
+                if kind is None and (legacy or V < (3, 1)):
                     kw = {"max_age": req.get("max_age")}
+                    if key is not None:
+                        kw["key"] = key
                     if req.get("salt") is not None:
                         kw["salt"] = req["salt"]
                     obj = signing.loads(req["input"], **kw)
-                elif kind == "TimestampSigner":
-                    obj = make_signer(kind, req).unsign_object(req["input"],
-                                                               max_age=req.get("max_age"))
+                elif kind in (None, "TimestampSigner"):
+                    if kind is None and req.get("salt") is None:
+                        # signing.loads spelled out, to switch off the legacy sha1
+                        req = dict(req, salt="django.core.signing")
+                    obj = make_signer("TimestampSigner", req, key, legacy=legacy).unsign_object(
+                        req["input"], max_age=req.get("max_age"))
                 else:
-                    obj = make_signer(kind, req).unsign_object(req["input"])
+                    obj = make_signer(kind, req, key, legacy=legacy).unsign_object(req["input"])
                 return {"ok": True, "obj_json": json.dumps(obj)}
             raise ValueError("unknown op %r" % op)
         except Exception as e:  # noqa: BLE001 - reporting Django's verdict
             return {"ok": False, "error": err_name(e)}
+
+
+def emulate_ring(req, ring, first):
+    """Django < 4.1 has no SECRET_KEY_FALLBACKS. signring honours fallbacks under
+    every profile, the way 4.1+ does: after the current key (with its 3.x legacy
+    sha1), each fallback is tried with the signer's own algorithm; the first key
+    whose signature matches decides (ok, expired, malformed or bad payload)."""
+    if first["ok"] or first["error"] != "BadSignature":
+        return dict(first, key_index=0)
+    for i, key in enumerate(ring[1:], 1):
+        ans = answer(req, ring, vkey=key, legacy=False)
+        if ans["ok"] or ans["error"] != "BadSignature":
+            return dict(ans, key_index=i)
+    return first
 
 
 def main():
@@ -120,7 +146,11 @@ def main():
         settings.SECRET_KEY = keys["current"]
         if HAS_FALLBACKS:
             settings.SECRET_KEY_FALLBACKS = list(keys["fallbacks"])
-        out.append(answer(req, [keys["current"]] + list(keys["fallbacks"])))
+        ring = [keys["current"]] + list(keys["fallbacks"])
+        ans = answer(req, ring)
+        if req.get("ring") and not HAS_FALLBACKS and req["op"] in ("unsign", "loads"):
+            ans = emulate_ring(req, ring, ans)
+        out.append(ans)
     json.dump(out, sys.stdout, ensure_ascii=True)
     sys.stdout.write("\n")
 

@@ -241,7 +241,7 @@ class Gen:
             except Exception as e:  # noqa: BLE001 - recording Django's verdict
                 result = {"ok": False, "error": err_name(e)}
             else:
-                if made is None or made.alg is None:
+                if made is None or made.alg is None or signed_with is None:
                     raise RuntimeError("input with unknown origin verified: %r (%s)" % (inp, note))
                 result = {"ok": True, "value": value, "algorithm": made.alg}
         return self.add({"op": "unsign", "signer": kind, "salt": salt, "sep": sep,
@@ -310,7 +310,7 @@ class Gen:
             except Exception as e:  # noqa: BLE001
                 result = {"ok": False, "error": err_name(e)}
             else:
-                if made is None or made.alg is None:
+                if made is None or made.alg is None or signed_with is None:
                     raise RuntimeError("input with unknown origin verified: %r (%s)" % (inp, note))
                 result = {"ok": True, "obj_json": json.dumps(obj), "algorithm": made.alg}
         return self.add({"op": "loads", "signer": kind, "salt": salt, "sep": sep,
@@ -397,7 +397,8 @@ class Gen:
             kh = BYTES_KEY.hex()
             m = self.sign(kind, "bytes key", key_hex=kh)
             self.unsign(kind, m, key_hex=kh)
-            self.unsign(kind, m, note="bytes-key value verified with SECRET_KEY")
+            self.unsign(kind, m, signed_with=None,
+                        note="bytes-key value verified with SECRET_KEY: key not in ring")
             m = self.sign(kind, "secret key")
             self.unsign(kind, m, key_hex=kh, signed_with=None,
                         note="SECRET_KEY value verified by Signer(key=bytes): SECRET_KEY not in ring")
@@ -688,7 +689,8 @@ class Gen:
                    note="dumps(salt='') is TimestampSigner's default salt")
         m = self.dumps(None, {"k": "bytes"}, key_hex=BYTES_KEY.hex())
         self.loads(None, m, key_hex=BYTES_KEY.hex())
-        self.loads(None, m, note="bytes-key value, SECRET_KEY verifier")
+        self.loads(None, m, signed_with=None,
+                   note="bytes-key value, SECRET_KEY verifier: key not in ring")
 
         if HAS_ALGORITHM:
             for i in (1, 2):
