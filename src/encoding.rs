@@ -31,7 +31,13 @@ pub(crate) fn b64u_encode_digest<'b>(
 /// Returns `None` where Python raises `binascii.Error`.
 pub fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
     let padding = (4 - input.len() % 4) % 4;
-    a2b_base64(input.iter().copied().chain(core::iter::repeat_n(b'=', padding)), url_safe_sextet)
+    a2b_base64(
+        input
+            .iter()
+            .copied()
+            .chain(core::iter::repeat_n(b'=', padding)),
+        url_safe_sextet,
+    )
 }
 
 /// Python's `base64.b64decode(data)`: the standard alphabet only, no added
@@ -208,7 +214,11 @@ mod tests {
     fn standard_decoding_neither_pads_nor_takes_the_url_alphabet() {
         assert_eq!(python_std_b64decode(b"YQ=="), Some(b"a".to_vec()));
         assert_eq!(python_std_b64decode(b"YQ"), None, "no padding is added");
-        assert_eq!(python_std_b64decode(b"-_8A"), None, "'-' and '_' are dropped, leaving two characters");
+        assert_eq!(
+            python_std_b64decode(b"-_8A"),
+            None,
+            "'-' and '_' are dropped, leaving two characters"
+        );
         assert_eq!(python_std_b64decode(b"+/8A"), Some(vec![0xfb, 0xff, 0x00]));
     }
 

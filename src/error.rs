@@ -64,6 +64,8 @@ pub enum Malformed {
     NoTimestamp,
     /// A validly signed timestamp is not base62 (Django raises `ValueError`).
     BadTimestamp,
+    /// A password-reset token is not `base36-hash`.
+    Token,
     /// The input is longer than the signer accepts.
     TooLong {
         /// The configured limit in bytes.
@@ -77,6 +79,7 @@ impl fmt::Display for Malformed {
             Self::NoSeparator => f.write_str("separator not found"),
             Self::NoTimestamp => f.write_str("timestamp not found"),
             Self::BadTimestamp => f.write_str("timestamp is not a base62 integer"),
+            Self::Token => f.write_str("token is not base36-hash"),
             Self::TooLong { limit } => write!(f, "input longer than {limit} bytes"),
         }
     }

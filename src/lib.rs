@@ -13,6 +13,9 @@ mod timed;
 mod verified;
 mod version;
 
+#[cfg(feature = "django")]
+#[cfg_attr(docsrs, doc(cfg(feature = "django")))]
+pub mod django;
 pub mod json;
 
 // The public interface is:

@@ -14,7 +14,11 @@ fn signring(args: &[&str]) -> Output {
 
 fn signring_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_signring"));
-    command.args(args).env_remove("SECRET_KEY").env_remove("SECRET_KEY_FALLBACKS").env_remove("DEFAULT_HASHING_ALGORITHM");
+    command
+        .args(args)
+        .env_remove("SECRET_KEY")
+        .env_remove("SECRET_KEY_FALLBACKS")
+        .env_remove("DEFAULT_HASHING_ALGORITHM");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -22,7 +26,10 @@ fn signring_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap().trim_end_matches('\n').to_owned()
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .trim_end_matches('\n')
+        .to_owned()
 }
 
 fn code(output: &Output) -> i32 {
@@ -31,10 +38,22 @@ fn code(output: &Output) -> i32 {
 
 #[test]
 fn sign_reproduces_the_spec_examples() {
-    assert_eq!(stdout(&signring(&["sign", "hello"])), "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8");
-    assert_eq!(stdout(&signring(&["--django", "2.2", "sign", "hello"])), "hello:MslH53VvvHxACk32ND0Vai0uqlg");
     assert_eq!(
-        stdout(&signring(&["sign", "--timestamp", "--now", "1600000000", "hello"])),
+        stdout(&signring(&["sign", "hello"])),
+        "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8"
+    );
+    assert_eq!(
+        stdout(&signring(&["--django", "2.2", "sign", "hello"])),
+        "hello:MslH53VvvHxACk32ND0Vai0uqlg"
+    );
+    assert_eq!(
+        stdout(&signring(&[
+            "sign",
+            "--timestamp",
+            "--now",
+            "1600000000",
+            "hello"
+        ])),
         "hello:1kHR5c:aMRrzr6bANWDtXY3HAeWgJcobDJ8paHVWqpOfg1YO-Y"
     );
     assert_eq!(
@@ -42,28 +61,51 @@ fn sign_reproduces_the_spec_examples() {
         "eyJhIjoxfQ:1kHR5c:xqJlJyiwrrULZIShPCalrQd94qE-JNfsH6uex_ETIZo"
     );
     assert_eq!(
-        stdout(&signring(&["--django", "2.2", "dumps", "--now", "1600000000", r#"{"a": 1}"#])),
+        stdout(&signring(&[
+            "--django",
+            "2.2",
+            "dumps",
+            "--now",
+            "1600000000",
+            r#"{"a": 1}"#
+        ])),
         "eyJhIjoxfQ:1kHR5c:frgKd-yXXtMfYh7Ab2oZH_q1FDk"
     );
     let list: Vec<String> = (0..30).map(|i| i.to_string()).collect();
     let list = format!("[{}]", list.join(", "));
     assert_eq!(
-        stdout(&signring(&["dumps", "--compress", "--now", "1600000000", &list])),
+        stdout(&signring(&[
+            "dumps",
+            "--compress",
+            "--now",
+            "1600000000",
+            &list
+        ])),
         ".eJwNy8kNACEQA8GE-oHNXMSCNv80lm9JdRfCbIKkaIaDHgoZbRQoUaFGgw5e-B3jjQMnLtx48Pl-gH4Pug:1kHR5c:4IChT3ItwVSY12l3FRYIY0Js3RuZr15ymJ0_ZSzOsRw"
     );
 }
 
 #[test]
 fn unsign_json_reports_key_index_and_staleness() {
-    let signed = stdout(&signring_env(&["sign", "hello"], &[("SECRET_KEY", OLD_KEY)]));
+    let signed = stdout(&signring_env(
+        &["sign", "hello"],
+        &[("SECRET_KEY", OLD_KEY)],
+    ));
     let fallbacks = format!(r#"["{OLD_KEY}"]"#);
-    let out = signring_env(&["unsign", "--json", &signed], &[("SECRET_KEY", KEY), ("SECRET_KEY_FALLBACKS", &fallbacks)]);
+    let out = signring_env(
+        &["unsign", "--json", &signed],
+        &[("SECRET_KEY", KEY), ("SECRET_KEY_FALLBACKS", &fallbacks)],
+    );
     assert_eq!(code(&out), 0);
     assert_eq!(
         stdout(&out),
         r#"{"ok":true,"value":"hello","key_index":1,"stale":true,"algorithm":"sha256","timestamp":null}"#
     );
-    let out = signring(&["unsign", "--json", "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8"]);
+    let out = signring(&[
+        "unsign",
+        "--json",
+        "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8",
+    ]);
     assert_eq!(
         stdout(&out),
         r#"{"ok":true,"value":"hello","key_index":0,"stale":false,"algorithm":"sha256","timestamp":null}"#
@@ -73,21 +115,67 @@ fn unsign_json_reports_key_index_and_staleness() {
 #[test]
 fn failures_exit_1_with_the_error_kind() {
     let cases: [(&[&str], &str); 5] = [
-        (&["unsign", "--json", "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG9"], "bad_signature"),
+        (
+            &[
+                "unsign",
+                "--json",
+                "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG9",
+            ],
+            "bad_signature",
+        ),
         (&["unsign", "--json", "no separator"], "malformed"),
         (
-            &["loads", "--json", "--max-age", "10", "--now", "1600000011", "eyJhIjoxfQ:1kHR5c:xqJlJyiwrrULZIShPCalrQd94qE-JNfsH6uex_ETIZo"],
+            &[
+                "loads",
+                "--json",
+                "--max-age",
+                "10",
+                "--now",
+                "1600000011",
+                "eyJhIjoxfQ:1kHR5c:xqJlJyiwrrULZIShPCalrQd94qE-JNfsH6uex_ETIZo",
+            ],
             "expired",
         ),
-        (&["loads", "--json", "--no-timestamp", "!!!:Y6kAUU_bqcx9BjJ-GqI0sTeEBVNEuS8GYFcfCXCFaYI"], "bad_signature"),
-        (&["unsign", "--json", "--timestamp", "--max-age=-1", "--now", "1600000000", "hello:1kHR5c:aMRrzr6bANWDtXY3HAeWgJcobDJ8paHVWqpOfg1YO-Y"], "expired"),
+        (
+            &[
+                "loads",
+                "--json",
+                "--no-timestamp",
+                "!!!:Y6kAUU_bqcx9BjJ-GqI0sTeEBVNEuS8GYFcfCXCFaYI",
+            ],
+            "bad_signature",
+        ),
+        (
+            &[
+                "unsign",
+                "--json",
+                "--timestamp",
+                "--max-age=-1",
+                "--now",
+                "1600000000",
+                "hello:1kHR5c:aMRrzr6bANWDtXY3HAeWgJcobDJ8paHVWqpOfg1YO-Y",
+            ],
+            "expired",
+        ),
     ];
     for (args, kind) in cases {
         let out = signring(args);
         assert_eq!(code(&out), 1, "{args:?}");
-        assert_eq!(stdout(&out), format!(r#"{{"ok":false,"error":"{kind}"}}"#), "{args:?}");
+        assert_eq!(
+            stdout(&out),
+            format!(r#"{{"ok":false,"error":"{kind}"}}"#),
+            "{args:?}"
+        );
     }
-    let payload = stdout(&signring(&["sign", "--salt", "django.core.signing", "--timestamp", "--now", "5", "!!!"]));
+    let payload = stdout(&signring(&[
+        "sign",
+        "--salt",
+        "django.core.signing",
+        "--timestamp",
+        "--now",
+        "5",
+        "!!!",
+    ]));
     let out = signring(&["loads", "--json", &payload]);
     assert_eq!(stdout(&out), r#"{"ok":false,"error":"payload"}"#);
 }
@@ -103,36 +191,88 @@ fn without_json_the_error_goes_to_stderr_without_the_value() {
 
 #[test]
 fn usage_and_configuration_errors_exit_2() {
-    assert_eq!(code(&signring(&["sign", "--sep", "a", "v"])), 2, "unsafe separator");
-    assert_eq!(code(&signring(&["--django", "4.1", "sign", "v"])), 2, "unknown version");
-    assert_eq!(code(&signring(&["sign", "--algorithm", "md5", "v"])), 2, "unknown algorithm");
-    assert_eq!(code(&signring(&["--django", "2.2", "sign", "--algorithm", "sha256", "v"])), 2);
-    assert_eq!(code(&signring(&["sign", "--now", "5", "v"])), 2, "--now needs --timestamp");
+    assert_eq!(
+        code(&signring(&["sign", "--sep", "a", "v"])),
+        2,
+        "unsafe separator"
+    );
+    assert_eq!(
+        code(&signring(&["--django", "4.1", "sign", "v"])),
+        2,
+        "unknown version"
+    );
+    assert_eq!(
+        code(&signring(&["sign", "--algorithm", "md5", "v"])),
+        2,
+        "unknown algorithm"
+    );
+    assert_eq!(
+        code(&signring(&[
+            "--django",
+            "2.2",
+            "sign",
+            "--algorithm",
+            "sha256",
+            "v"
+        ])),
+        2
+    );
+    assert_eq!(
+        code(&signring(&["sign", "--now", "5", "v"])),
+        2,
+        "--now needs --timestamp"
+    );
     assert_eq!(code(&signring(&["sign"])), 2, "missing value");
     assert_eq!(code(&signring_env(&["sign", "v"], &[])), 2, "no SECRET_KEY");
-    assert_eq!(code(&signring_env(&["sign", "v"], &[("SECRET_KEY", KEY), ("SECRET_KEY_FALLBACKS", "nope")])), 2);
+    assert_eq!(
+        code(&signring_env(
+            &["sign", "v"],
+            &[("SECRET_KEY", KEY), ("SECRET_KEY_FALLBACKS", "nope")]
+        )),
+        2
+    );
     assert_eq!(code(&signring(&["dumps", "{bad json"])), 2);
-    let out = signring_env(&["--django", "3.2", "sign", "v"], &[("SECRET_KEY", KEY), ("DEFAULT_HASHING_ALGORITHM", "md5")]);
+    let out = signring_env(
+        &["--django", "3.2", "sign", "v"],
+        &[("SECRET_KEY", KEY), ("DEFAULT_HASHING_ALGORITHM", "md5")],
+    );
     assert_eq!(code(&out), 2);
 }
 
 #[test]
 fn django_3_2_reads_default_hashing_algorithm() {
     let env = [("SECRET_KEY", KEY), ("DEFAULT_HASHING_ALGORITHM", "sha1")];
-    assert_eq!(stdout(&signring_env(&["--django", "3.2", "sign", "hello"], &env)), "hello:MslH53VvvHxACk32ND0Vai0uqlg");
+    assert_eq!(
+        stdout(&signring_env(&["--django", "3.2", "sign", "hello"], &env)),
+        "hello:MslH53VvvHxACk32ND0Vai0uqlg"
+    );
     // Other profiles ignore the setting, as Django 4.0+ removed it.
     assert_eq!(
         stdout(&signring_env(&["--django", "4.2", "sign", "hello"], &env)),
         "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8"
     );
     // 3.2 with the default setting accepts the legacy sha1 signature, stale.
-    let out = signring(&["--django", "3.2", "unsign", "--json", "hello:MslH53VvvHxACk32ND0Vai0uqlg"]);
+    let out = signring(&[
+        "--django",
+        "3.2",
+        "unsign",
+        "--json",
+        "hello:MslH53VvvHxACk32ND0Vai0uqlg",
+    ]);
     assert_eq!(
         stdout(&out),
         r#"{"ok":true,"value":"hello","key_index":0,"stale":true,"algorithm":"sha1","timestamp":null}"#
     );
     // 4.2 does not.
-    assert_eq!(code(&signring(&["--django", "4.2", "unsign", "hello:MslH53VvvHxACk32ND0Vai0uqlg"])), 1);
+    assert_eq!(
+        code(&signring(&[
+            "--django",
+            "4.2",
+            "unsign",
+            "hello:MslH53VvvHxACk32ND0Vai0uqlg"
+        ])),
+        1
+    );
 }
 
 #[test]
@@ -145,10 +285,19 @@ fn keys_file_lists_current_then_fallbacks() {
     let path = path.to_str().unwrap();
     let old = stdout(&signring_env(&["sign", "v"], &[("SECRET_KEY", OLD_KEY)]));
     let out = signring_env(&["--keys-file", path, "unsign", "--json", &old], &[]);
-    assert_eq!(stdout(&out), r#"{"ok":true,"value":"v","key_index":1,"stale":true,"algorithm":"sha256","timestamp":null}"#);
+    assert_eq!(
+        stdout(&out),
+        r#"{"ok":true,"value":"v","key_index":1,"stale":true,"algorithm":"sha256","timestamp":null}"#
+    );
     // The file wins over the environment, and it signs with its first line.
-    let out = signring_env(&["--keys-file", path, "sign", "hello"], &[("SECRET_KEY", OLD_KEY)]);
-    assert_eq!(stdout(&out), "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8");
+    let out = signring_env(
+        &["--keys-file", path, "sign", "hello"],
+        &[("SECRET_KEY", OLD_KEY)],
+    );
+    assert_eq!(
+        stdout(&out),
+        "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -157,16 +306,42 @@ fn double_dash_ends_options_and_negative_seconds_parse() {
     let out = signring(&["sign", "--", "--json"]);
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).starts_with("--json:"));
-    let signed = stdout(&signring(&["sign", "--timestamp", "--now", "-1.5", "--", "-v"]));
+    let signed = stdout(&signring(&[
+        "sign",
+        "--timestamp",
+        "--now",
+        "-1.5",
+        "--",
+        "-v",
+    ]));
     assert!(signed.starts_with("-v:-1:"), "{signed}");
-    let out = signring(&["unsign", "--timestamp", "--max-age", "0.5", "--now", "-0.5", "--json", "--", &signed]);
-    assert_eq!(stdout(&out), r#"{"ok":true,"value":"-v","key_index":0,"stale":false,"algorithm":"sha256","timestamp":-1}"#);
+    let out = signring(&[
+        "unsign",
+        "--timestamp",
+        "--max-age",
+        "0.5",
+        "--now",
+        "-0.5",
+        "--json",
+        "--",
+        &signed,
+    ]);
+    assert_eq!(
+        stdout(&out),
+        r#"{"ok":true,"value":"-v","key_index":0,"stale":false,"algorithm":"sha256","timestamp":-1}"#
+    );
 }
 
 #[test]
 fn python_json_extensions_round_trip() {
-    let signed = stdout(&signring(&["dumps", r#"{"x": [NaN, Infinity, -Infinity, 1e16, 0.0001, "é"]}"#]));
-    assert_eq!(stdout(&signring(&["loads", &signed])), r#"{"x":[NaN,Infinity,-Infinity,1e+16,0.0001,"\u00e9"]}"#);
+    let signed = stdout(&signring(&[
+        "dumps",
+        r#"{"x": [NaN, Infinity, -Infinity, 1e16, 0.0001, "é"]}"#,
+    ]));
+    assert_eq!(
+        stdout(&signring(&["loads", &signed])),
+        r#"{"x":[NaN,Infinity,-Infinity,1e+16,0.0001,"\u00e9"]}"#
+    );
     let out = signring(&["loads", "--json", &signed]);
     assert!(stdout(&out).starts_with(r#"{"ok":true,"value":{"x":[NaN,Infinity,-Infinity,1e+16,0.0001,"\u00e9"]},"key_index":0,"stale":false,"algorithm":"sha256","timestamp":"#));
 }
@@ -188,15 +363,27 @@ fn keygen_prints_fifty_characters_from_djangos_alphabet() {
     let a = stdout(&signring_env(&["keygen"], &[]));
     let b = stdout(&signring_env(&["keygen"], &[]));
     assert_eq!(a.chars().count(), 50);
-    assert!(a.chars().all(|c| "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)".contains(c)));
+    assert!(
+        a.chars()
+            .all(|c| "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)".contains(c))
+    );
     assert_ne!(a, b);
 }
 
 #[test]
 fn keys_never_reach_output() {
-    for args in [&["unsign", "--json", "x:y"][..], &["sign", "v"], &["loads", "a:b:c"], &["sign", "--sep", "a", "v"]] {
+    for args in [
+        &["unsign", "--json", "x:y"][..],
+        &["sign", "v"],
+        &["loads", "a:b:c"],
+        &["sign", "--sep", "a", "v"],
+    ] {
         let out = signring(args);
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!all.contains(KEY), "{args:?}");
     }
 }

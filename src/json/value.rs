@@ -362,3 +362,12 @@ impl<'de> Deserializer<'de> for Value {
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
     }
 }
+
+impl<'de> Deserialize<'de> for Map {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Map, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Object(map) => Ok(map),
+            _ => Err(de::Error::custom("expected a JSON object")),
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! The session auth hash (`_auth_user_hash`), Django's `get_user` decision, and
+//! whole-session rotation.
+
+use subtle::ConstantTimeEq;
+
+use crate::algorithm::{Algorithm, MacKey};
+use crate::clock::UnixTime;
+use crate::django::session::{SessionCodec, SessionFormat};
+use crate::error::{Error, Result};
+use crate::json::Value;
+use crate::key::KeyRing;
+use crate::version::DjangoVersion;
+
+const AUTH_HASH_SALT: &[u8] = b"django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
+
+/// The session key holding the user's primary key, as text.
+pub const SESSION_USER_ID_KEY: &str = "_auth_user_id";
+/// The session key holding the auth hash.
+pub const SESSION_HASH_KEY: &str = "_auth_user_hash";
+
+/// Computes and verifies `_auth_user_hash`, the HMAC of the user's stored
+/// password hash that Django keeps in the session to log users out when their
+/// password changes.
+///
+/// # Example
+///
+/// ```
+/// use signring::{KeyRing, django::SessionAuthHash};
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+/// assert_eq!(auth.hash("pbkdf2_sha256$600000$salt$hash"),
+///            "21d743acc9eb29afa39f6dc72882d056fb4890fb1e04f3a6af1bd448ebb1d40f");
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionAuthHash {
+    keys: Box<[MacKey]>,
+    legacy_sha1: Option<MacKey>,
+    version: DjangoVersion,
+}
+
+/// Which hash a stored `_auth_user_hash` matched.
+///
+/// # Example
+///
+/// ```
+/// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// # let auth = signring::django::SessionAuthHash::new(&ring, Default::default(), None)?;
+/// let found = auth.verify(&auth.hash("pw"), "pw").expect("matches");
+/// assert_eq!((found.key_index, found.stale), (0, false));
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthHashMatch {
+    /// The key that produced it (0 current, `i` the `i`-th fallback).
+    pub key_index: usize,
+    /// The algorithm that produced it.
+    pub algorithm: Algorithm,
+    /// Whether it differs from the current hash (and should be rewritten).
+    pub stale: bool,
+}
+
+/// What Django's `get_user(request)` does with a stored hash.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::GetUser;
+/// assert!(GetUser::LoggedIn { rehashed: true }.is_logged_in());
+/// assert!(!GetUser::LoggedOut.is_logged_in());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GetUser {
+    /// The user stays logged in; `rehashed` when Django replaced the stored hash
+    /// with the current one and cycled the session key (a fallback matched).
+    LoggedIn {
+        /// Whether Django rewrote `_auth_user_hash`.
+        rehashed: bool,
+    },
+    /// Django flushes the session: the user is logged out.
+    LoggedOut,
+}
+
+impl GetUser {
+    /// Whether the user is still logged in.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(signring::django::GetUser::LoggedIn { rehashed: false }.is_logged_in());
+    /// ```
+    #[must_use]
+    pub fn is_logged_in(self) -> bool {
+        matches!(self, Self::LoggedIn { .. })
+    }
+}
+
+impl SessionAuthHash {
+    /// Derives the keys for `version`. `algorithm` is Django 3.2's
+    /// `DEFAULT_HASHING_ALGORITHM` (ignored elsewhere: 2.2 uses SHA-1, 4.0+
+    /// SHA-256).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Unsupported`](crate::ConfigError::Unsupported) for an
+    /// algorithm other than SHA-1 or SHA-256 under 3.2.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{Algorithm, DjangoVersion, KeyRing, django::SessionAuthHash};
+    /// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let auth = SessionAuthHash::new(&ring, DjangoVersion::V2_2, None)?;
+    /// assert_eq!(auth.hash("pbkdf2_sha256$600000$salt$hash"), "2e3dacf25bd0e7f75593d6218e9107d78bb040cc");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn new(
+        ring: &KeyRing,
+        version: DjangoVersion,
+        algorithm: Option<Algorithm>,
+    ) -> Result<Self> {
+        let algorithm = match (version, algorithm) {
+            (DjangoVersion::V3_2, Some(alg @ (Algorithm::Sha1 | Algorithm::Sha256))) => alg,
+            (DjangoVersion::V3_2, Some(_)) => {
+                return Err(Error::Config(crate::ConfigError::Unsupported(
+                    "DEFAULT_HASHING_ALGORITHM",
+                )));
+            }
+            _ => version.default_algorithm(),
+        };
+        let keys = ring
+            .keys()
+            .map(|k| MacKey::derive(algorithm, AUTH_HASH_SALT, k.as_bytes()))
+            .collect();
+        let legacy_sha1 = (version == DjangoVersion::V3_2 && algorithm != Algorithm::Sha1)
+            .then(|| MacKey::derive(Algorithm::Sha1, AUTH_HASH_SALT, ring.current().as_bytes()));
+        Ok(Self {
+            keys,
+            legacy_sha1,
+            version,
+        })
+    }
+
+    /// The hash Django stores at login for `password_hash` (the user's stored
+    /// password field, such as `pbkdf2_sha256$…`), with the current key.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// # let auth = signring::django::SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// assert_eq!(auth.hash("x").len(), 64);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn hash(&self, password_hash: &str) -> String {
+        self.keys[0].tag(password_hash.as_bytes()).to_hex()
+    }
+
+    /// Which key (or 3.x's legacy SHA-1) produced `stored` for `password_hash`,
+    /// comparing exact text in constant time; `None` when none did (the password
+    /// changed, or the hash is not Django's).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, django::SessionAuthHash};
+    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let stored = SessionAuthHash::new(&old, Default::default(), None)?.hash("pw");
+    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// assert_eq!(auth.verify(&stored, "pw").map(|m| m.key_index), Some(1));
+    /// assert_eq!(auth.verify(&stored, "changed"), None);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn verify(&self, stored: &str, password_hash: &str) -> Option<AuthHashMatch> {
+        let stored = stored.as_bytes();
+        let matches = |key: &MacKey| -> bool {
+            key.tag(password_hash.as_bytes())
+                .to_hex()
+                .as_bytes()
+                .ct_eq(stored)
+                .into()
+        };
+        if let Some(key_index) = self.keys.iter().position(matches) {
+            let algorithm = self.keys[key_index].algorithm();
+            return Some(AuthHashMatch {
+                key_index,
+                algorithm,
+                stale: key_index != 0,
+            });
+        }
+        self.legacy_sha1
+            .as_ref()
+            .filter(|legacy| matches(legacy))
+            .map(|_| AuthHashMatch {
+                key_index: 0,
+                algorithm: Algorithm::Sha1,
+                stale: true,
+            })
+    }
+
+    /// What Django's `get_user` does for a session whose user loads, given the
+    /// stored hash (`None` when the session has none): exactly the release's
+    /// rules, so fallback keys count only from 4.1.8/4.2.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{DjangoVersion, KeyRing, django::{GetUser, SessionAuthHash}};
+    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let stored = SessionAuthHash::new(&old, DjangoVersion::V4_2, None)?.hash("pw");
+    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let auth = SessionAuthHash::new(&ring, DjangoVersion::V4_2, None)?;
+    /// assert_eq!(auth.django_get_user(Some(&stored), "pw"), GetUser::LoggedIn { rehashed: true });
+    /// let auth = SessionAuthHash::new(&ring, DjangoVersion::V3_2, None)?;
+    /// assert_eq!(auth.django_get_user(Some(&stored), "pw"), GetUser::LoggedOut);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn django_get_user(&self, stored: Option<&str>, password_hash: &str) -> GetUser {
+        let Some(stored) = stored.filter(|s| !s.is_empty()) else {
+            return GetUser::LoggedOut;
+        };
+        match self.verify(stored, password_hash) {
+            Some(AuthHashMatch { key_index: 0, .. }) => GetUser::LoggedIn { rehashed: false },
+            Some(_) if self.version >= DjangoVersion::V4_2 => GetUser::LoggedIn { rehashed: true },
+            _ => GetUser::LoggedOut,
+        }
+    }
+}
+
+/// A session re-encoded with the current key by [`SessionCodec::rotate`].
+///
+/// # Example
+///
+/// See [`SessionCodec::rotate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RotatedSession {
+    /// The session data to store, encoded with the current key.
+    pub data: String,
+    /// Which key verified the old data.
+    pub key_index: usize,
+    /// The format the old data was in.
+    pub format: SessionFormat,
+    /// Whether anything changed (key, algorithm, format or auth hash).
+    pub was_stale: bool,
+    /// Whether `_auth_user_hash` was rewritten to the current key's hash.
+    pub hash_rewritten: bool,
+}
+
+/// Why a session cannot be rotated: each is a session Django would log out
+/// or empty, so rotating it would resurrect it.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::RotateError;
+/// assert_eq!(RotateError::PasswordChanged.to_string(), "the auth hash matches no key: the password changed");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RotateError {
+    /// The session data does not decode (bad signature, expired, payload).
+    #[error("session does not decode: {0}")]
+    Decode(#[from] Error),
+    /// The session names a user the lookup does not know.
+    #[error("the session's user no longer exists")]
+    UserGone,
+    /// The session has a user but no auth hash.
+    #[error("the session has no auth hash")]
+    NoAuthHash,
+    /// The stored auth hash matches no key for the user's current password.
+    #[error("the auth hash matches no key: the password changed")]
+    PasswordChanged,
+}
+
+impl SessionCodec {
+    /// Re-encodes a stored session with the current key, rewriting
+    /// `_auth_user_hash` to the current key's hash, so that Django running with
+    /// only the current key keeps the user logged in.
+    ///
+    /// `password_hash` looks up the stored password hash of the user whose
+    /// primary key (as text) is in `_auth_user_id`. A session without a user is
+    /// re-encoded as is. The original timestamp is kept.
+    ///
+    /// # Errors
+    ///
+    /// [`RotateError`]: never for a session Django would still accept.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, UnixTime, json};
+    /// use signring::django::{SessionAuthHash, SessionCodec};
+    ///
+    /// let now = UnixTime::from_secs_f64(1_700_000_000.0);
+    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let hash = SessionAuthHash::new(&old, Default::default(), None)?.hash("pbkdf2$pw");
+    /// let session: json::Map = json::from_str(&format!(
+    ///     r#"{{"_auth_user_id":"7","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"{hash}"}}"#))?;
+    /// let stored = SessionCodec::builder(&old).build()?.encode_at(&session, now)?;
+    ///
+    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let codec = SessionCodec::builder(&ring).build()?;
+    /// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// let rotated = codec.rotate_at(&stored, &auth, |id| (id == "7").then(|| "pbkdf2$pw".to_owned()), now)?;
+    /// assert_eq!((rotated.key_index, rotated.hash_rewritten), (1, true));
+    ///
+    /// let fresh = SessionCodec::builder(&ring.without_fallbacks()).build()?.decode_at(&rotated.data, now)?;
+    /// assert_eq!(fresh.session.get("_auth_user_hash"), Some(&json::Value::String(auth.hash("pbkdf2$pw"))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rotate_at(
+        &self,
+        data: &str,
+        auth: &SessionAuthHash,
+        password_hash: impl FnOnce(&str) -> Option<String>,
+        now: UnixTime,
+    ) -> Result<RotatedSession, RotateError> {
+        let decoded = self.decode_at(data, now)?;
+        let mut session = decoded.session;
+        let mut hash_rewritten = false;
+        if let Some(user_id) = session.get(SESSION_USER_ID_KEY) {
+            let user_id = match user_id {
+                Value::String(text) => text.clone(),
+                other => crate::json::to_string(other)
+                    .map_err(|e| Error::Payload(e.into_payload_error()))?,
+            };
+            let password_hash = password_hash(&user_id).ok_or(RotateError::UserGone)?;
+            let Some(Value::String(stored)) = session
+                .get(SESSION_HASH_KEY)
+                .filter(|v| *v != &Value::String(String::new()))
+            else {
+                return Err(RotateError::NoAuthHash);
+            };
+            let found = auth
+                .verify(stored, &password_hash)
+                .ok_or(RotateError::PasswordChanged)?;
+            if found.stale {
+                session.insert(
+                    SESSION_HASH_KEY.to_owned(),
+                    Value::String(auth.hash(&password_hash)),
+                );
+                hash_rewritten = true;
+            }
+        }
+        let timestamp = decoded.timestamp.unwrap_or_else(|| now.whole_secs());
+        let data = self.encode_with_timestamp(&session, timestamp)?;
+        Ok(RotatedSession {
+            data,
+            key_index: decoded.key_index,
+            format: decoded.format,
+            was_stale: decoded.stale || hash_rewritten,
+            hash_rewritten,
+        })
+    }
+}

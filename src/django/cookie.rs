@@ -1,0 +1,480 @@
+//! Signed cookies: `HttpResponse.set_signed_cookie` / `HttpRequest.get_signed_cookie`,
+//! and the quoting Python's `http.cookies` applies to every cookie value.
+
+use crate::clock::{MaxAge, UnixTime};
+use crate::error::{Error, Malformed, Result};
+use crate::key::{KeyRing, SecretKey};
+use crate::timed::TimestampSigner;
+use crate::version::DjangoVersion;
+
+/// The prefix Django puts before every key of the cookie signer.
+const COOKIE_KEY_PREFIX: &[u8] = b"django.http.cookies";
+
+/// The ring of the cookie signer: every key prefixed with `django.http.cookies`
+/// (Django's `get_cookie_signer`), fallbacks in order.
+pub(crate) fn cookie_ring(ring: &KeyRing) -> KeyRing {
+    let prefixed = |key: &SecretKey| {
+        let mut bytes = Vec::with_capacity(COOKIE_KEY_PREFIX.len() + key.len());
+        bytes.extend_from_slice(COOKIE_KEY_PREFIX);
+        bytes.extend_from_slice(key.as_bytes());
+        // The prefix makes it non-empty.
+        SecretKey::from_vec(bytes).unwrap_or_else(|_| unreachable!())
+    };
+    ring.fallbacks()
+        .iter()
+        .fold(KeyRing::from_key(prefixed(ring.current())), |out, key| {
+            out.with_fallback_key(prefixed(key))
+        })
+}
+
+/// Which salt verified a signed cookie.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(signring::django::SaltVariant::V2.as_str(), "v2");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SaltVariant {
+    /// `name + salt`: every Django up to 5.2.14 / 6.0.5.
+    Legacy,
+    /// `django.http.cookies.v2:{len(salt)}:{salt}{name}`: 5.2.15+ and 6.0.6+.
+    V2,
+}
+
+impl SaltVariant {
+    /// `"legacy"` or `"v2"`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::django::SaltVariant::Legacy.as_str(), "legacy");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::V2 => "v2",
+        }
+    }
+}
+
+/// A cookie value that verified.
+///
+/// # Example
+///
+/// See [`SignedCookie`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedCookie<'a> {
+    /// The cookie's value.
+    pub value: &'a str,
+    /// Which key verified it (0 current, `i` the `i`-th fallback).
+    pub key_index: usize,
+    /// Which salt verified it.
+    pub salt_variant: SaltVariant,
+    /// When it was signed.
+    pub timestamp: i64,
+    /// Whether it should be set again: an old key, an old algorithm, or the
+    /// legacy salt where Django now writes v2.
+    pub stale: bool,
+    /// The signed text, for re-signing.
+    signed_part: &'a str,
+}
+
+/// Signs and verifies one named cookie as Django's `set_signed_cookie` and
+/// `get_signed_cookie` do.
+///
+/// | Django | writes | reads |
+/// | --- | --- | --- |
+/// | 2.2, 3.2, 4.2 | legacy salt | legacy salt |
+/// | 5.2, 6.0 (5.2.15+, 6.0.6+) | v2 salt | v2, then legacy (stale) unless `SIGNED_COOKIE_LEGACY_SALT_FALLBACK = False` |
+/// | 6.1 | v2 salt | v2; legacy only with the setting turned on |
+///
+/// # Example
+///
+/// ```
+/// use signring::{KeyRing, UnixTime, django::{SaltVariant, SignedCookie}};
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let cookie = SignedCookie::builder(&ring, "name").build()?;
+/// let now = UnixTime::from_secs_f64(1_600_000_000.0);
+/// let value = cookie.sign_at("value", now);
+/// assert_eq!(value, "value:1kHR5c:2CC_8P5Qbfg5Dksx7fKuzqY_FN8Wk6quoyn0ksvr5FQ");
+/// let verified = cookie.unsign_at(&value, now)?;
+/// assert_eq!((verified.value, verified.salt_variant), ("value", SaltVariant::V2));
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SignedCookie {
+    v2: Option<TimestampSigner>,
+    legacy: Option<TimestampSigner>,
+}
+
+/// Builds a [`SignedCookie`].
+///
+/// # Example
+///
+/// ```
+/// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// use signring::{DjangoVersion, django::SignedCookie};
+/// let cookie = SignedCookie::builder(&ring, "prefs").salt("ui").django(DjangoVersion::V4_2).build()?;
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[must_use = "a builder does nothing until built"]
+#[derive(Debug, Clone)]
+pub struct SignedCookieBuilder<'r> {
+    ring: &'r KeyRing,
+    name: String,
+    salt: String,
+    version: DjangoVersion,
+    legacy_salt_fallback: Option<bool>,
+    max_age: Option<MaxAge>,
+    algorithm: Option<crate::Algorithm>,
+}
+
+impl SignedCookieBuilder<'_> {
+    /// The `salt` argument of `set_signed_cookie` (default empty).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "c").salt("sält").build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn salt(mut self, salt: impl Into<String>) -> Self {
+        self.salt = salt.into();
+        self
+    }
+
+    /// The Django release on the other side (default: the newest).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, UnixTime, django::SignedCookie};
+    /// let cookie = SignedCookie::builder(&ring, "name").django(DjangoVersion::V4_2).build()?;
+    /// assert_eq!(cookie.sign_at("value", UnixTime::from_secs_f64(1_600_000_000.0)),
+    ///            "value:1kHR5c:fboG88cLKccMVJsVafFLI6UQGtcNinhcbd3aQeMMAXc");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn django(mut self, version: DjangoVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Django's `SIGNED_COOKIE_LEGACY_SALT_FALLBACK` (5.2.15+, 6.0.6+): whether a
+    /// cookie that fails the v2 salt is tried with the legacy one. Default: on
+    /// for 5.2 and 6.0, off for 6.1; meaningless before 5.2.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "c").legacy_salt_fallback(true).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn legacy_salt_fallback(mut self, fallback: bool) -> Self {
+        self.legacy_salt_fallback = Some(fallback);
+        self
+    }
+
+    /// The `max_age` of `get_signed_cookie` (default: none).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "c").max_age(signring::MaxAge::from_secs(60)).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn max_age(mut self, max_age: impl Into<MaxAge>) -> Self {
+        self.max_age = Some(max_age.into());
+        self
+    }
+
+    /// The hashing algorithm, for Django 3.2's `DEFAULT_HASHING_ALGORITHM`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Algorithm, DjangoVersion, django::SignedCookie};
+    /// let cookie = SignedCookie::builder(&ring, "c").django(DjangoVersion::V3_2).algorithm(Algorithm::Sha1).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn algorithm(mut self, algorithm: crate::Algorithm) -> Self {
+        self.algorithm = Some(algorithm);
+        self
+    }
+
+    /// Derives the keys and builds the cookie signer.
+    ///
+    /// # Errors
+    ///
+    /// As [`SignerBuilder::build`](crate::SignerBuilder::build).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn build(self) -> Result<SignedCookie> {
+        let ring = cookie_ring(self.ring);
+        let signer = |salt: String| {
+            let mut builder = TimestampSigner::builder(&ring)
+                .salt(salt)
+                .django(self.version);
+            if let Some(max_age) = self.max_age {
+                builder = builder.max_age(max_age);
+            }
+            if let Some(algorithm) = self.algorithm {
+                builder = builder.algorithm(algorithm);
+            }
+            builder.build()
+        };
+        let has_v2 = self.version >= DjangoVersion::V5_2;
+        let legacy_fallback = self
+            .legacy_salt_fallback
+            .unwrap_or(self.version < DjangoVersion::V6_1);
+        let v2_salt = format!(
+            "django.http.cookies.v2:{}:{}{}",
+            self.salt.chars().count(),
+            self.salt,
+            self.name
+        );
+        let legacy_salt = format!("{}{}", self.name, self.salt);
+        Ok(SignedCookie {
+            v2: if has_v2 { Some(signer(v2_salt)?) } else { None },
+            legacy: if !has_v2 || legacy_fallback {
+                Some(signer(legacy_salt)?)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+impl SignedCookie {
+    /// A builder for the cookie `name`, with Django's defaults.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "sessionid").build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn builder<'r>(ring: &'r KeyRing, name: impl Into<String>) -> SignedCookieBuilder<'r> {
+        SignedCookieBuilder {
+            ring,
+            name: name.into(),
+            salt: String::new(),
+            version: DjangoVersion::default(),
+            legacy_salt_fallback: None,
+            max_age: None,
+            algorithm: None,
+        }
+    }
+
+    /// The salt variant new cookies are signed with.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::django::{SaltVariant, SignedCookie};
+    /// assert_eq!(SignedCookie::builder(&ring, "c").build()?.writes(), SaltVariant::V2);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn writes(&self) -> SaltVariant {
+        if self.v2.is_some() {
+            SaltVariant::V2
+        } else {
+            SaltVariant::Legacy
+        }
+    }
+
+    fn writer(&self) -> &TimestampSigner {
+        match (&self.v2, &self.legacy) {
+            (Some(v2), _) => v2,
+            (None, Some(legacy)) => legacy,
+            // build() always creates the v2 or the legacy signer.
+            (None, None) => unreachable!("a cookie signer has a salt to write with"),
+        }
+    }
+
+    /// The cookie value `set_signed_cookie` would set now (unquoted; see
+    /// [`quote_cookie_value`] for the `Set-Cookie` text).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
+    /// assert!(cookie.sign("v").starts_with("v:"));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn sign(&self, value: &str) -> String {
+        self.sign_at(value, UnixTime::now())
+    }
+
+    /// The cookie value, as if the time were `now`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
+    /// assert!(cookie.sign_at("v", signring::UnixTime::from_secs_f64(61.0)).starts_with("v:z:"));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn sign_at(&self, value: &str, now: UnixTime) -> String {
+        self.writer().sign_at(value, now)
+    }
+
+    /// Verifies a cookie value as `get_signed_cookie` does now.
+    ///
+    /// # Errors
+    ///
+    /// As [`TimestampSigner::unsign`]. An expired v2 cookie is not retried with
+    /// the legacy salt, as in Django.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
+    /// assert!(cookie.unsign("v:0:bad").is_err());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn unsign<'a>(&self, cookie_value: &'a str) -> Result<VerifiedCookie<'a>> {
+        self.unsign_at(cookie_value, UnixTime::now())
+    }
+
+    /// Verifies a cookie value as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`unsign`](SignedCookie::unsign).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{DjangoVersion, KeyRing, UnixTime, django::{SaltVariant, SignedCookie}};
+    /// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let now = UnixTime::from_secs_f64(1_600_000_000.0);
+    /// let old = SignedCookie::builder(&ring, "name").django(DjangoVersion::V4_2).build()?.sign_at("value", now);
+    /// let cookie = SignedCookie::builder(&ring, "name").django(DjangoVersion::V5_2).build()?;
+    /// let verified = cookie.unsign_at(&old, now)?;
+    /// assert_eq!((verified.salt_variant, verified.stale), (SaltVariant::Legacy, true));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn unsign_at<'a>(
+        &self,
+        cookie_value: &'a str,
+        now: UnixTime,
+    ) -> Result<VerifiedCookie<'a>> {
+        let mut first_error = None;
+        if let Some(v2) = &self.v2 {
+            match v2.unsign_at(cookie_value, now) {
+                Ok(verified) => return Ok(self.verified(verified, SaltVariant::V2)),
+                // Django retries only on BadSignature: not on expiry, not on
+                // a malformed timestamp (ValueError).
+                Err(
+                    error @ (Error::Expired { .. }
+                    | Error::Malformed(Malformed::NoTimestamp | Malformed::BadTimestamp)),
+                ) => {
+                    return Err(error);
+                }
+                Err(error) => first_error = Some(error),
+            }
+        }
+        match &self.legacy {
+            Some(legacy) => legacy
+                .unsign_at(cookie_value, now)
+                .map(|v| self.verified(v, SaltVariant::Legacy)),
+            None => Err(first_error.unwrap_or(Error::BadSignature)),
+        }
+    }
+
+    /// Signs a verified cookie's value again with the current key, algorithm
+    /// and salt, keeping its timestamp.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, UnixTime, django::SignedCookie};
+    /// let now = UnixTime::from_secs_f64(1_600_000_000.0);
+    /// let old = SignedCookie::builder(&ring, "n").django(DjangoVersion::V4_2).build()?.sign_at("v", now);
+    /// let cookie = SignedCookie::builder(&ring, "n").django(DjangoVersion::V5_2).build()?;
+    /// let fresh = cookie.resign(&cookie.unsign_at(&old, now)?);
+    /// assert_eq!(fresh, cookie.sign_at("v", now));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn resign(&self, verified: &VerifiedCookie<'_>) -> String {
+        self.writer().signer().sign(verified.signed_part)
+    }
+
+    fn verified<'a>(
+        &self,
+        verified: crate::Verified<'a, &'a str>,
+        variant: SaltVariant,
+    ) -> VerifiedCookie<'a> {
+        VerifiedCookie {
+            value: verified.value(),
+            key_index: verified.key_index(),
+            salt_variant: variant,
+            timestamp: verified.timestamp().unwrap_or_default(),
+            stale: verified.is_stale() || variant != self.writes(),
+            signed_part: verified.signed_part(),
+        }
+    }
+}
+
+/// The text Python's `http.cookies` writes after `name=` in `Set-Cookie`.
+///
+/// Values made only of letters, digits and ``!#$%&'*+-.^_`|~:`` go out as
+/// they are (every signed value Django makes does); anything else is quoted,
+/// with `"` and `\` escaped and other characters below U+0100 outside
+/// `` ()/<=>?@[]{}`` and space written as `\ooo` octal.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::quote_cookie_value;
+/// assert_eq!(quote_cookie_value("abc:1kHR5c:sig"), "abc:1kHR5c:sig");
+/// assert_eq!(quote_cookie_value("a b,c;é\""), r#""a b\054c\073\351\"""#);
+/// assert_eq!(quote_cookie_value(""), r#""""#);
+/// ```
+#[must_use]
+pub fn quote_cookie_value(value: &str) -> String {
+    const LEGAL: &str = "!#$%&'*+-.^_`|~:";
+    const UNESCAPED: &str = " ()/<=>?@[]{}";
+    let legal = |c: char| c.is_ascii_alphanumeric() || LEGAL.contains(c);
+    if !value.is_empty() && value.chars().all(legal) {
+        return value.to_owned();
+    }
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if legal(c) || UNESCAPED.contains(c) || u32::from(c) >= 256 => quoted.push(c),
+            c => quoted.push_str(&format!("\\{:03o}", u32::from(c))),
+        }
+    }
+    quoted.push('"');
+    quoted
+}

@@ -1,0 +1,588 @@
+//! The messages framework's cookie: `django.contrib.messages.storage.cookie.CookieStorage`.
+
+use serde::Serialize;
+use serde::ser::SerializeSeq as _;
+use subtle::ConstantTimeEq;
+
+use crate::algorithm::{Algorithm, MacKey};
+use crate::clock::UnixTime;
+use crate::django::cookie::{cookie_ring, quote_cookie_value};
+use crate::error::{Error, Malformed, PayloadError, Result};
+use crate::json::{self, Value};
+use crate::key::KeyRing;
+use crate::timed::TimestampSigner;
+use crate::version::DjangoVersion;
+
+const SALT: &str = "django.contrib.messages";
+const MESSAGE_KEY: &str = "__json_message";
+/// The string Django appends when not every message fit in the cookie.
+pub const NOT_FINISHED: &str = "__messagesnotfinished__";
+/// Django's `CookieStorage.max_cookie_size`.
+pub const MAX_COOKIE_SIZE: usize = 2048;
+
+/// One message, as `messages.add_message` stores it.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::Message;
+/// let message = Message::new(20, "Saved.");
+/// assert_eq!(message.extra_tags.as_deref(), Some(""));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message {
+    /// The level (`messages.INFO` is 20).
+    pub level: i64,
+    /// The text.
+    pub message: String,
+    /// Extra CSS tags; `add_message` passes `""`, so `None` only comes from
+    /// code that builds `Message` itself (or from old cookies).
+    pub extra_tags: Option<String>,
+    /// Whether the text was marked HTML-safe.
+    pub safe: bool,
+}
+
+impl Message {
+    /// A message as `messages.add_message(request, level, text)` makes it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::django::Message::new(25, "Done").level, 25);
+    /// ```
+    #[must_use]
+    pub fn new(level: i64, message: impl Into<String>) -> Self {
+        Self {
+            level,
+            message: message.into(),
+            extra_tags: Some(String::new()),
+            safe: false,
+        }
+    }
+}
+
+/// Which cookie format a messages cookie was in.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(signring::django::MessagesFormat::Signed.as_str(), "signed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessagesFormat {
+    /// Django ≤ 3.0: `hex(sha1 mac) "$" json`, with the plain key.
+    Legacy,
+    /// Django 3.1: the cookie signer over the raw JSON (`json:ts:sig`).
+    Raw,
+    /// Django ≥ 3.2: the cookie signer's `sign_object(compress=True)`.
+    Signed,
+}
+
+impl MessagesFormat {
+    /// `"legacy"`, `"raw"` or `"signed"`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::django::MessagesFormat::Raw.as_str(), "raw");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Raw => "raw",
+            Self::Signed => "signed",
+        }
+    }
+}
+
+/// A messages cookie that decoded.
+///
+/// # Example
+///
+/// See [`MessagesCookie`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodedMessages {
+    /// The messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Whether the cookie ended with the not-finished sentinel (more messages
+    /// wait in the fallback storage).
+    pub not_finished: bool,
+    /// Which key verified it (0 current, `i` the `i`-th fallback).
+    pub key_index: usize,
+    /// The format it was in.
+    pub format: MessagesFormat,
+    /// Whether Django would write it differently now.
+    pub stale: bool,
+}
+
+/// The result of storing messages: the cookie to set (if any) and the messages
+/// that did not fit.
+///
+/// # Example
+///
+/// See [`MessagesCookie::store_at`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredMessages {
+    /// The cookie value, or `None` when the cookie should be deleted.
+    pub cookie_value: Option<String>,
+    /// The messages left for the next storage, oldest first.
+    pub unstored: Vec<Message>,
+}
+
+/// Encodes and decodes the `messages` cookie as one Django release does.
+///
+/// | Django | writes | reads |
+/// | --- | --- | --- |
+/// | 2.2 | legacy `$` | legacy |
+/// | 3.2 | signed | signed, raw (3.1), legacy — older ones stale |
+/// | 4.2+ | signed | signed; older formats only with [`read_older_formats`](MessagesCookieBuilder::read_older_formats) |
+///
+/// # Example
+///
+/// ```
+/// use signring::{DjangoVersion, KeyRing, UnixTime, django::{Message, MessagesCookie}};
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let cookie = MessagesCookie::builder(&ring).django(DjangoVersion::V4_2).build()?;
+/// let now = UnixTime::from_secs_f64(1_600_000_000.0);
+/// let value = cookie.encode_at(&[Message::new(20, "Hello")], false, now)?;
+/// assert_eq!(value, "W1siX19qc29uX21lc3NhZ2UiLDAsMjAsIkhlbGxvIiwiIl1d:1kHR5c:9SrTON4H_EGu5SrAKGMAT7MmHGj0XHupBbUiramqT7c");
+/// let decoded = cookie.decode(&value)?;
+/// assert_eq!(decoded.messages, [Message::new(20, "Hello")]);
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MessagesCookie {
+    signer: TimestampSigner,
+    legacy: Box<[MacKey]>,
+    version: DjangoVersion,
+    read_signed: bool,
+    read_older: bool,
+}
+
+/// Builds a [`MessagesCookie`].
+///
+/// # Example
+///
+/// ```
+/// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[must_use = "a builder does nothing until built"]
+#[derive(Debug, Clone)]
+pub struct MessagesCookieBuilder<'r> {
+    ring: &'r KeyRing,
+    version: DjangoVersion,
+    algorithm: Option<Algorithm>,
+    read_older: Option<bool>,
+}
+
+impl MessagesCookieBuilder<'_> {
+    /// The Django release on the other side (default: the newest).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, UnixTime, django::{Message, MessagesCookie}};
+    /// let cookie = MessagesCookie::builder(&ring).django(DjangoVersion::V2_2).build()?;
+    /// let value = cookie.encode_at(&[Message::new(20, "Hello")], false, UnixTime::now())?;
+    /// assert_eq!(value, r#"1903358b75f9ba1276ea78ffc4d0bc7f24af595c$[["__json_message",0,20,"Hello"]]"#);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn django(mut self, version: DjangoVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Django 3.2's `DEFAULT_HASHING_ALGORITHM`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Algorithm, DjangoVersion, django::MessagesCookie};
+    /// let cookie = MessagesCookie::builder(&ring).django(DjangoVersion::V3_2).algorithm(Algorithm::Sha1).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = Some(algorithm);
+        self
+    }
+
+    /// Whether to read the formats of releases before this one (default: only
+    /// under 3.2, as Django does).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::django::{MessagesCookie, MessagesFormat};
+    /// let legacy = r#"1903358b75f9ba1276ea78ffc4d0bc7f24af595c$[["__json_message",0,20,"Hello"]]"#;
+    /// assert!(MessagesCookie::builder(&ring).build()?.decode(legacy).is_err());
+    /// let cookie = MessagesCookie::builder(&ring).read_older_formats(true).build()?;
+    /// assert_eq!(cookie.decode(legacy)?.format, MessagesFormat::Legacy);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn read_older_formats(mut self, read: bool) -> Self {
+        self.read_older = Some(read);
+        self
+    }
+
+    /// Derives the keys.
+    ///
+    /// # Errors
+    ///
+    /// As [`SignerBuilder::build`](crate::SignerBuilder::build).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn build(self) -> Result<MessagesCookie> {
+        let cookie_keys = cookie_ring(self.ring);
+        let mut builder = TimestampSigner::builder(&cookie_keys)
+            .salt(SALT)
+            .django(self.version);
+        if let Some(algorithm) = self.algorithm {
+            builder = builder.algorithm(algorithm);
+        }
+        let legacy = self
+            .ring
+            .keys()
+            .map(|k| MacKey::derive(Algorithm::Sha1, SALT.as_bytes(), k.as_bytes()))
+            .collect();
+        Ok(MessagesCookie {
+            signer: builder.build()?,
+            legacy,
+            version: self.version,
+            read_signed: self.version >= DjangoVersion::V3_2,
+            read_older: self
+                .read_older
+                .unwrap_or(self.version == DjangoVersion::V3_2),
+        })
+    }
+}
+
+/// Serializes messages as Django's `MessageEncoder` does for one release.
+struct Encoded<'m> {
+    messages: &'m [Message],
+    not_finished: bool,
+    /// ≤ 4.0 drops empty `extra_tags`; 4.1+ keeps everything but `None`.
+    keep_empty_tags: bool,
+}
+
+impl Serialize for Encoded<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> core::result::Result<S::Ok, S::Error> {
+        let mut list = serializer.serialize_seq(None)?;
+        for m in self.messages {
+            let tags = m
+                .extra_tags
+                .as_deref()
+                .filter(|t| self.keep_empty_tags || !t.is_empty());
+            match tags {
+                Some(tags) => list.serialize_element(&(
+                    MESSAGE_KEY,
+                    u8::from(m.safe),
+                    m.level,
+                    &m.message,
+                    tags,
+                ))?,
+                None => {
+                    list.serialize_element(&(MESSAGE_KEY, u8::from(m.safe), m.level, &m.message))?
+                }
+            }
+        }
+        if self.not_finished {
+            list.serialize_element(NOT_FINISHED)?;
+        }
+        list.end()
+    }
+}
+
+impl MessagesCookie {
+    /// A builder for the newest Django.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn builder(ring: &KeyRing) -> MessagesCookieBuilder<'_> {
+        MessagesCookieBuilder {
+            ring,
+            version: DjangoVersion::default(),
+            algorithm: None,
+            read_older: None,
+        }
+    }
+
+    /// The cookie value for `messages` (plus the not-finished sentinel), as
+    /// `CookieStorage._encode(messages, encode_empty=True)`.
+    ///
+    /// # Errors
+    ///
+    /// Never for messages made of strings and integers; [`Error::Payload`]
+    /// is kept for symmetry with the other encoders.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{UnixTime, django::MessagesCookie};
+    /// let cookie = MessagesCookie::builder(&ring).build()?;
+    /// let empty = cookie.encode_at(&[], true, UnixTime::now())?;
+    /// assert!(cookie.decode(&empty)?.not_finished);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn encode_at(
+        &self,
+        messages: &[Message],
+        not_finished: bool,
+        now: UnixTime,
+    ) -> Result<String> {
+        let encoded = Encoded {
+            messages,
+            not_finished,
+            keep_empty_tags: self.version >= DjangoVersion::V4_2,
+        };
+        if self.version == DjangoVersion::V2_2 {
+            let text =
+                json::to_string(&encoded).map_err(|e| Error::Payload(e.into_payload_error()))?;
+            let mac = self.legacy[0].tag(text.as_bytes()).to_hex();
+            return Ok(format!("{mac}${text}"));
+        }
+        self.signer.sign_object_at(&encoded, true, now)
+    }
+
+    /// Stores `messages` as `CookieStorage._store` does: if the quoted cookie
+    /// would exceed 2048 characters, drop the oldest messages (or the newest,
+    /// with `remove_oldest = false`) until it fits, and mark the cookie as not
+    /// finished.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_at`](MessagesCookie::encode_at).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{UnixTime, django::{Message, MessagesCookie}};
+    /// let cookie = MessagesCookie::builder(&ring).build()?;
+    /// // Random-looking text does not compress, so 200 such messages overflow 2 KiB.
+    /// let messages: Vec<Message> = (0..200u64)
+    ///     .map(|i| Message::new(20, format!("{:x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15))))
+    ///     .collect();
+    /// let stored = cookie.store_at(&messages, true, UnixTime::now())?;
+    /// assert!(!stored.unstored.is_empty());
+    /// assert_eq!(stored.unstored[0], messages[0], "the oldest go first");
+    /// let kept = cookie.decode(stored.cookie_value.as_deref().unwrap())?;
+    /// assert!(kept.not_finished);
+    /// assert_eq!(kept.messages.len() + stored.unstored.len(), 200);
+    /// assert_eq!(kept.messages.last(), messages.last(), "the newest stay");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn store_at(
+        &self,
+        messages: &[Message],
+        remove_oldest: bool,
+        now: UnixTime,
+    ) -> Result<StoredMessages> {
+        let too_large = |value: &str| quote_cookie_value(value).chars().count() > MAX_COOKIE_SIZE;
+        if messages.is_empty() {
+            return Ok(StoredMessages {
+                cookie_value: None,
+                unstored: Vec::new(),
+            });
+        }
+        let all = self.encode_at(messages, false, now)?;
+        if !too_large(&all) {
+            return Ok(StoredMessages {
+                cookie_value: Some(all),
+                unstored: Vec::new(),
+            });
+        }
+        // Keep as many messages as fit beside the sentinel; Django 5.0+ finds
+        // the count by bisection, earlier releases one message at a time, with
+        // the same result.
+        let mut keep = messages.len();
+        let mut value = all;
+        while keep > 0 {
+            keep -= 1;
+            let kept = if remove_oldest {
+                &messages[messages.len() - keep..]
+            } else {
+                &messages[..keep]
+            };
+            value = self.encode_at(kept, true, now)?;
+            if !too_large(&value) {
+                break;
+            }
+        }
+        let unstored = if remove_oldest {
+            &messages[..messages.len() - keep]
+        } else {
+            &messages[keep..]
+        };
+        Ok(StoredMessages {
+            cookie_value: Some(value),
+            unstored: unstored.to_vec(),
+        })
+    }
+
+    /// Decodes a messages cookie (the value after unquoting).
+    ///
+    /// # Errors
+    ///
+    /// Where Django drops the cookie: [`Error::BadSignature`],
+    /// [`Error::Malformed`], or [`Error::Payload`] (bad base64, zlib or JSON, or
+    /// entries that are not messages, which Django 3.1+ fails on).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
+    /// assert!(cookie.decode("garbage").is_err());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn decode(&self, data: &str) -> Result<DecodedMessages> {
+        let signed_error = if self.read_signed {
+            match self.signer.unsign_object_at::<Value>(data, UnixTime::now()) {
+                Ok(verified) => {
+                    let stale = verified.is_stale();
+                    let (messages, not_finished) = parse_messages(verified.value())?;
+                    return Ok(DecodedMessages {
+                        messages,
+                        not_finished,
+                        key_index: verified.key_index(),
+                        format: MessagesFormat::Signed,
+                        stale,
+                    });
+                }
+                Err(error) => error,
+            }
+        } else {
+            Error::BadSignature
+        };
+        if !(self.read_older || self.version == DjangoVersion::V2_2) {
+            return Err(signed_error);
+        }
+        match signed_error {
+            // A valid signature over something that is not base64 JSON: 3.1's
+            // raw JSON (3.2 reads it; 2.2 never signed with the cookie signer).
+            Error::Payload(PayloadError::Base64 | PayloadError::Json { .. })
+                if self.read_signed =>
+            {
+                // TimestampSigner.unsign: the raw format's timestamp is not checked.
+                let verified = self.signer.unsign_at(data, UnixTime::now())?;
+                let value: Value = json::from_str(verified.value())
+                    .map_err(|e| Error::Payload(e.into_payload_error()))?;
+                let (messages, not_finished) = parse_messages(&value)?;
+                Ok(DecodedMessages {
+                    messages,
+                    not_finished,
+                    key_index: verified.key_index(),
+                    format: MessagesFormat::Raw,
+                    stale: true,
+                })
+            }
+            Error::BadSignature | Error::Malformed(Malformed::NoSeparator) => {
+                self.decode_legacy(data)
+            }
+            other => Err(other),
+        }
+    }
+
+    /// `hex(sha1 mac) "$" json`, checked against every ring key.
+    fn decode_legacy(&self, data: &str) -> Result<DecodedMessages> {
+        let (mac, text) = data
+            .split_once('$')
+            .ok_or(Error::Malformed(Malformed::NoSeparator))?;
+        let key_index = self
+            .legacy
+            .iter()
+            .position(|key| {
+                key.tag(text.as_bytes())
+                    .to_hex()
+                    .as_bytes()
+                    .ct_eq(mac.as_bytes())
+                    .into()
+            })
+            .ok_or(Error::BadSignature)?;
+        let value: Value =
+            json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
+        let (messages, not_finished) = parse_messages(&value)?;
+        let stale = key_index != 0 || self.version != DjangoVersion::V2_2;
+        Ok(DecodedMessages {
+            messages,
+            not_finished,
+            key_index,
+            format: MessagesFormat::Legacy,
+            stale,
+        })
+    }
+}
+
+/// Turns Django's message list back into messages: each entry
+/// `["__json_message", safe, level, message(, extra_tags)]`, and the sentinel
+/// string last when present.
+fn parse_messages(value: &Value) -> Result<(Vec<Message>, bool)> {
+    let bad = || Error::Payload(PayloadError::Type);
+    let Value::Array(items) = value else {
+        return Err(bad());
+    };
+    let (items, not_finished) = match items.split_last() {
+        Some((Value::String(last), rest)) if last == NOT_FINISHED => (rest, true),
+        _ => (&items[..], false),
+    };
+    let messages = items
+        .iter()
+        .map(|item| {
+            let Value::Array(fields) = item else {
+                return Err(bad());
+            };
+            match fields.as_slice() {
+                [
+                    Value::String(key),
+                    safe,
+                    Value::Integer(level),
+                    Value::String(text),
+                    rest @ ..,
+                ] if key == MESSAGE_KEY && rest.len() <= 1 => {
+                    let extra_tags = match rest.first() {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(tags)) => Some(tags.clone()),
+                        Some(_) => return Err(bad()),
+                    };
+                    let safe =
+                        !matches!(safe, Value::Integer(0) | Value::Bool(false) | Value::Null);
+                    let level = i64::try_from(*level).map_err(|_| bad())?;
+                    Ok(Message {
+                        level,
+                        message: text.clone(),
+                        extra_tags,
+                        safe,
+                    })
+                }
+                _ => Err(bad()),
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((messages, not_finished))
+}

@@ -1,0 +1,529 @@
+//! Session data as Django's session backends store it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use subtle::ConstantTimeEq;
+
+use crate::algorithm::{Algorithm, MacKey};
+use crate::clock::{MaxAge, UnixTime};
+use crate::encoding::python_std_b64decode;
+use crate::error::{Error, Malformed, PayloadError, Result};
+use crate::json::{self, Map};
+use crate::key::KeyRing;
+use crate::timed::TimestampSigner;
+use crate::version::DjangoVersion;
+
+/// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
+pub const DEFAULT_SESSION_COOKIE_AGE: i64 = 1_209_600;
+
+/// Where the session lives, which decides the salt and whether the timestamp is
+/// checked. The `cache` backend signs nothing, so it has no codec.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::SessionBackend;
+/// assert_eq!("cached_db".parse::<SessionBackend>(), Ok(SessionBackend::CachedDb));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SessionBackend {
+    /// `django.contrib.sessions.backends.cached_db`: the database row is signed.
+    CachedDb,
+    /// `django.contrib.sessions.backends.db` (Django's default).
+    #[default]
+    Db,
+    /// `django.contrib.sessions.backends.file`.
+    File,
+    /// `django.contrib.sessions.backends.signed_cookies`: the cookie is the data.
+    SignedCookies,
+}
+
+impl core::str::FromStr for SessionBackend {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "cached_db" => Ok(Self::CachedDb),
+            "db" => Ok(Self::Db),
+            "file" => Ok(Self::File),
+            "signed_cookies" => Ok(Self::SignedCookies),
+            _ => Err(Error::Config(crate::ConfigError::Unsupported(
+                "session backend",
+            ))),
+        }
+    }
+}
+
+/// Which of Django's two session formats a value was in.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(signring::django::SessionFormat::Signed.as_str(), "signed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SessionFormat {
+    /// Written by Django ≤ 3.0 (and 3.1–3.2 with `DEFAULT_HASHING_ALGORITHM =
+    /// "sha1"`): `base64(hex(sha1 mac) ":" json)`.
+    Legacy,
+    /// Written by Django ≥ 3.1: `signing.dumps(session, compress=True)`.
+    Signed,
+}
+
+impl SessionFormat {
+    /// `"legacy"` or `"signed"`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(signring::django::SessionFormat::Legacy.as_str(), "legacy");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Signed => "signed",
+        }
+    }
+}
+
+/// A session that decoded: its data in Django's key order, and how it verified.
+///
+/// # Example
+///
+/// ```
+/// # use signring::{KeyRing, UnixTime, django::SessionCodec};
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let codec = SessionCodec::builder(&ring).build()?;
+/// let data = "eyJhIjoxfQ:1kHR5c:J7IJ7Jd8RbJSZ0QqIeW5ddv6IGcddZoQuEUVxRvttuc";
+/// let session = codec.decode_at(data, UnixTime::now())?;
+/// assert_eq!(signring::json::to_string(&session.session)?, r#"{"a":1}"#);
+/// assert!(!session.stale);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DecodedSession {
+    /// The session dictionary, keys in their stored order.
+    pub session: Map,
+    /// Which key verified it (0 current, `i` the `i`-th fallback).
+    pub key_index: usize,
+    /// The algorithm whose signature matched.
+    pub algorithm: Algorithm,
+    /// The format it was stored in.
+    pub format: SessionFormat,
+    /// When it was signed (signed format only).
+    pub timestamp: Option<i64>,
+    /// Whether re-encoding would change it: another key, algorithm or format
+    /// verified it than the codec writes.
+    pub stale: bool,
+}
+
+/// Encodes and decodes session data as one of Django's session backends does.
+///
+/// | Django | writes | reads |
+/// | --- | --- | --- |
+/// | 2.2 | legacy | legacy |
+/// | 3.2 | signed (legacy when `DEFAULT_HASHING_ALGORITHM = "sha1"`) | signed, then legacy (stale) |
+/// | 4.2+ | signed | signed; legacy only with [`read_legacy`](SessionCodecBuilder::read_legacy) |
+///
+/// The `signed_cookies` backend always uses the signed format, checks
+/// `SESSION_COOKIE_AGE`, and its own salt. Keys are tried current first, then the
+/// fallbacks, for both formats.
+///
+/// # Example
+///
+/// ```
+/// use signring::{KeyRing, UnixTime, django::SessionCodec, json};
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let codec = SessionCodec::builder(&ring).build()?;
+/// let session: json::Map = json::from_str(r#"{"a": 1}"#)?;
+/// let data = codec.encode_at(&session, UnixTime::from_secs_f64(1_600_000_000.0))?;
+/// assert_eq!(data, "eyJhIjoxfQ:1kHR5c:J7IJ7Jd8RbJSZ0QqIeW5ddv6IGcddZoQuEUVxRvttuc");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionCodec {
+    signer: TimestampSigner,
+    /// SHA-1 states for the legacy format, one per ring key.
+    legacy: Box<[MacKey]>,
+    read_signed: bool,
+    read_legacy: bool,
+    write_legacy: bool,
+}
+
+/// Builds a [`SessionCodec`].
+///
+/// # Example
+///
+/// ```
+/// use signring::{DjangoVersion, KeyRing, django::{SessionBackend, SessionCodec}};
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let codec = SessionCodec::builder(&ring)
+///     .backend(SessionBackend::SignedCookies)
+///     .session_cookie_age(3600)
+///     .django(DjangoVersion::V4_2)
+///     .build()?;
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[must_use = "a builder does nothing until built"]
+#[derive(Debug, Clone)]
+pub struct SessionCodecBuilder<'r> {
+    ring: &'r KeyRing,
+    backend: SessionBackend,
+    class_name: String,
+    version: DjangoVersion,
+    algorithm: Option<Algorithm>,
+    read_legacy: Option<bool>,
+    session_cookie_age: i64,
+}
+
+impl<'r> SessionCodecBuilder<'r> {
+    /// The session backend (default `db`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::django::{SessionBackend, SessionCodec};
+    /// let codec = SessionCodec::builder(&ring).backend(SessionBackend::File).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn backend(mut self, backend: SessionBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// The `SessionStore` class name, for custom subclasses (default
+    /// `SessionStore`): the salt is `django.contrib.sessions.<name>`, and
+    /// `django.contrib.sessions<name>` for the legacy format.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let codec = signring::django::SessionCodec::builder(&ring).session_class("MyStore").build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn session_class(mut self, name: impl Into<String>) -> Self {
+        self.class_name = name.into();
+        self
+    }
+
+    /// The Django release on the other side (default: the newest).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, UnixTime, django::SessionCodec, json};
+    /// let codec = SessionCodec::builder(&ring).django(DjangoVersion::V2_2).build()?;
+    /// let session: json::Map = json::from_str(r#"{"a": 1}"#)?;
+    /// assert_eq!(codec.encode_at(&session, UnixTime::now())?,
+    ///            "YTNiMWFiYTNlNDU2YzgzZDJlNTkyYzFlM2ZkMGY3N2Q4YTM5ZmFiMjp7ImEiOjF9");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn django(mut self, version: DjangoVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The hashing algorithm, for Django 3.2's `DEFAULT_HASHING_ALGORITHM`
+    /// (`Sha1` there makes sessions be written in the legacy format).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Algorithm, DjangoVersion, django::SessionCodec};
+    /// let codec = SessionCodec::builder(&ring).django(DjangoVersion::V3_2).algorithm(Algorithm::Sha1).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = Some(algorithm);
+        self
+    }
+
+    /// Whether to read the legacy format (default: under 2.2 and 3.2 only, as
+    /// Django does). Turning it on under 4.2+ reads sessions a pre-3.1 site
+    /// stored; they decode as stale.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{UnixTime, django::SessionCodec};
+    /// let legacy = "YTNiMWFiYTNlNDU2YzgzZDJlNTkyYzFlM2ZkMGY3N2Q4YTM5ZmFiMjp7ImEiOjF9";
+    /// assert!(SessionCodec::builder(&ring).build()?.decode_at(legacy, UnixTime::now()).is_err());
+    /// let codec = SessionCodec::builder(&ring).read_legacy(true).build()?;
+    /// assert!(codec.decode_at(legacy, UnixTime::now())?.stale);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn read_legacy(mut self, read: bool) -> Self {
+        self.read_legacy = Some(read);
+        self
+    }
+
+    /// `SESSION_COOKIE_AGE` in seconds, the `max_age` of the `signed_cookies`
+    /// backend (default two weeks). Other backends do not check the timestamp.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let codec = signring::django::SessionCodec::builder(&ring).session_cookie_age(600).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn session_cookie_age(mut self, seconds: i64) -> Self {
+        self.session_cookie_age = seconds;
+        self
+    }
+
+    /// Derives the keys and builds the codec.
+    ///
+    /// # Errors
+    ///
+    /// As [`SignerBuilder::build`](crate::SignerBuilder::build).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn build(self) -> Result<SessionCodec> {
+        let cookies = self.backend == SessionBackend::SignedCookies;
+        let salt = if cookies {
+            "django.contrib.sessions.backends.signed_cookies".to_owned()
+        } else {
+            format!("django.contrib.sessions.{}", self.class_name)
+        };
+        let mut builder = TimestampSigner::builder(self.ring)
+            .salt(salt)
+            .django(self.version);
+        if let Some(algorithm) = self.algorithm {
+            builder = builder.algorithm(algorithm);
+        }
+        if cookies {
+            builder = builder.max_age(MaxAge::from_secs(self.session_cookie_age));
+        }
+        let signer = builder.build()?;
+        let legacy_salt = format!("django.contrib.sessions{}", self.class_name);
+        let legacy = self
+            .ring
+            .keys()
+            .map(|k| MacKey::derive(Algorithm::Sha1, legacy_salt.as_bytes(), k.as_bytes()))
+            .collect();
+        let sha1 = signer.signer().algorithm() == Algorithm::Sha1;
+        Ok(SessionCodec {
+            signer,
+            legacy,
+            read_signed: cookies || self.version >= DjangoVersion::V3_2,
+            read_legacy: !cookies
+                && self
+                    .read_legacy
+                    .unwrap_or(self.version <= DjangoVersion::V3_2),
+            write_legacy: !cookies
+                && (self.version == DjangoVersion::V2_2
+                    || (self.version == DjangoVersion::V3_2 && sha1)),
+        })
+    }
+}
+
+impl SessionCodec {
+    /// A builder for the `db` backend and the newest Django.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn builder(ring: &KeyRing) -> SessionCodecBuilder<'_> {
+        SessionCodecBuilder {
+            ring,
+            backend: SessionBackend::Db,
+            class_name: "SessionStore".to_owned(),
+            version: DjangoVersion::default(),
+            algorithm: None,
+            read_legacy: None,
+            session_cookie_age: DEFAULT_SESSION_COOKIE_AGE,
+        }
+    }
+
+    /// The format this codec writes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::django::{SessionCodec, SessionFormat};
+    /// assert_eq!(SessionCodec::builder(&ring).build()?.writes(), SessionFormat::Signed);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn writes(&self) -> SessionFormat {
+        if self.write_legacy {
+            SessionFormat::Legacy
+        } else {
+            SessionFormat::Signed
+        }
+    }
+
+    /// Encodes `session` with the current key, as the session store's `encode`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Payload`] if a value cannot be written as JSON.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{django::SessionCodec, json::Map};
+    /// let data = SessionCodec::builder(&ring).build()?.encode(&Map::new())?;
+    /// assert!(data.starts_with("e30:"));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn encode(&self, session: &Map) -> Result<String> {
+        self.encode_at(session, UnixTime::now())
+    }
+
+    /// Encodes `session` as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](SessionCodec::encode).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{UnixTime, django::SessionCodec, json::Map};
+    /// let data = SessionCodec::builder(&ring).build()?.encode_at(&Map::new(), UnixTime::from_secs_f64(0.0))?;
+    /// assert!(data.starts_with("e30:0:"));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn encode_at(&self, session: &Map, now: UnixTime) -> Result<String> {
+        self.encode_with_timestamp(session, now.whole_secs())
+    }
+
+    /// Encodes `session` with an explicit timestamp (ignored by the legacy
+    /// format), so that re-encoding keeps a session's age.
+    pub(crate) fn encode_with_timestamp(&self, session: &Map, timestamp: i64) -> Result<String> {
+        if self.write_legacy {
+            let serialized =
+                json::to_vec(session).map_err(|e| Error::Payload(e.into_payload_error()))?;
+            let mac = self.legacy[0].tag(&serialized).to_hex();
+            let mut raw = Vec::with_capacity(mac.len() + 1 + serialized.len());
+            raw.extend_from_slice(mac.as_bytes());
+            raw.push(b':');
+            raw.extend_from_slice(&serialized);
+            return Ok(STANDARD.encode(raw));
+        }
+        self.signer
+            .sign_object_with_timestamp(session, true, timestamp)
+    }
+
+    /// Decodes session data against the current time.
+    ///
+    /// # Errors
+    ///
+    /// Where Django's `decode` returns an empty session: [`Error::BadSignature`]
+    /// when no key verifies it, [`Error::Malformed`], [`Error::Payload`] when
+    /// the verified payload is not a JSON object, and [`Error::Expired`] for a
+    /// `signed_cookies` session older than `SESSION_COOKIE_AGE`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
+    /// assert!(codec.decode("not a session").is_err());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn decode(&self, data: &str) -> Result<DecodedSession> {
+        self.decode_at(data, UnixTime::now())
+    }
+
+    /// Decodes session data as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](SessionCodec::decode).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{UnixTime, django::{SessionCodec, SessionFormat}, json::Map};
+    /// let codec = SessionCodec::builder(&ring).build()?;
+    /// let now = UnixTime::from_secs_f64(1_600_000_000.0);
+    /// let session = codec.decode_at(&codec.encode_at(&Map::new(), now)?, now)?;
+    /// assert_eq!((session.format, session.timestamp), (SessionFormat::Signed, Some(1_600_000_000)));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn decode_at(&self, data: &str, now: UnixTime) -> Result<DecodedSession> {
+        let signed_error = if self.read_signed {
+            match self.signer.unsign_object_at::<Map>(data, now) {
+                Ok(verified) => {
+                    return Ok(DecodedSession {
+                        key_index: verified.key_index(),
+                        algorithm: verified.algorithm(),
+                        timestamp: verified.timestamp(),
+                        stale: verified.is_stale() || self.write_legacy,
+                        format: SessionFormat::Signed,
+                        session: verified.into_value(),
+                    });
+                }
+                Err(error) => Some(error),
+            }
+        } else {
+            None
+        };
+        match (self.read_legacy, signed_error) {
+            (false, Some(error)) => Err(error),
+            (_, error) => self
+                .decode_legacy(data)
+                .map_err(|legacy_error| match error {
+                    // Data without the signed format's separator was meant as legacy.
+                    Some(Error::Malformed(Malformed::NoSeparator)) | None => legacy_error,
+                    Some(signed_error) => signed_error,
+                }),
+        }
+    }
+
+    /// `base64(hex(mac) ":" json)`, the MAC over the JSON with any ring key.
+    fn decode_legacy(&self, data: &str) -> Result<DecodedSession> {
+        if !data.is_ascii() {
+            return Err(Error::Payload(PayloadError::Base64));
+        }
+        let raw =
+            python_std_b64decode(data.as_bytes()).ok_or(Error::Payload(PayloadError::Base64))?;
+        let colon = raw
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(Error::Malformed(Malformed::NoSeparator))?;
+        let (mac, serialized) = (&raw[..colon], &raw[colon + 1..]);
+        let key_index = self
+            .legacy
+            .iter()
+            .position(|key| key.tag(serialized).to_hex().as_bytes().ct_eq(mac).into())
+            .ok_or(Error::BadSignature)?;
+        let session =
+            json::from_slice(serialized).map_err(|e| Error::Payload(e.into_payload_error()))?;
+        Ok(DecodedSession {
+            session,
+            key_index,
+            algorithm: Algorithm::Sha1,
+            format: SessionFormat::Legacy,
+            timestamp: None,
+            stale: key_index != 0 || !self.write_legacy,
+        })
+    }
+}

@@ -1,0 +1,478 @@
+//! Password-reset tokens: Django's `PasswordResetTokenGenerator`.
+
+use core::fmt::Write as _;
+
+use subtle::ConstantTimeEq;
+use time::{Date, Month, PrimitiveDateTime, Time};
+
+use crate::algorithm::{Algorithm, MacKey};
+use crate::error::{ConfigError, Error, Malformed, Result};
+use crate::key::KeyRing;
+use crate::version::DjangoVersion;
+
+const KEY_SALT: &[u8] = b"django.contrib.auth.tokens.PasswordResetTokenGenerator";
+
+/// Django's default `PASSWORD_RESET_TIMEOUT`: three days, in seconds.
+pub const DEFAULT_PASSWORD_RESET_TIMEOUT: i64 = 259_200;
+
+/// The user fields a reset token depends on.
+///
+/// Times are naive local times, as Django's are: `last_login` is taken with its
+/// microseconds dropped and any time zone removed *without* conversion.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::ResetUser;
+/// let user = ResetUser::new("1", "pbkdf2_sha256$600000$salt$hash").email("a@example.com");
+/// assert_eq!(user.pk, "1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResetUser {
+    /// `str(user.pk)`: decimal for integers, hyphenated for UUIDs.
+    pub pk: String,
+    /// The stored password hash (`user.password`), not the password.
+    pub password: String,
+    /// `user.last_login`, if the user ever logged in.
+    pub last_login: Option<PrimitiveDateTime>,
+    /// The e-mail address (`EMAIL_FIELD`), empty when none; used from 3.2.
+    pub email: String,
+}
+
+impl ResetUser {
+    /// A user who never logged in and has no e-mail address.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let user = signring::django::ResetUser::new("42", "!unusable");
+    /// assert!(user.last_login.is_none());
+    /// ```
+    #[must_use]
+    pub fn new(pk: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            password: password.into(),
+            last_login: None,
+            email: String::new(),
+        }
+    }
+
+    /// Sets `last_login`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// let user = signring::django::ResetUser::new("1", "x").last_login(datetime!(2020-09-13 12:00:00.5));
+    /// assert!(user.last_login.is_some());
+    /// ```
+    #[must_use]
+    pub fn last_login(mut self, at: PrimitiveDateTime) -> Self {
+        self.last_login = Some(at);
+        self
+    }
+
+    /// Sets the e-mail address.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let user = signring::django::ResetUser::new("1", "x").email("a@example.com");
+    /// assert_eq!(user.email, "a@example.com");
+    /// ```
+    #[must_use]
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = email.into();
+        self
+    }
+}
+
+/// A token that checked out.
+///
+/// # Example
+///
+/// See [`PasswordResetTokens`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenMatch {
+    /// Which key made it (0 current, `i` the `i`-th fallback).
+    pub key_index: usize,
+    /// The algorithm that made it.
+    pub algorithm: Algorithm,
+    /// Whether it was made by anything but the current key and algorithm.
+    pub stale: bool,
+}
+
+/// Makes and checks password-reset tokens as Django's `default_token_generator`.
+///
+/// `b36(ts) "-" hex(hmac)[::2]`, where `ts` counts days since 2001-01-01 in
+/// Django 2.2 and seconds since 2001-01-01 00:00:00 from 3.1, and the HMAC
+/// covers the user's pk, password hash, last login, `ts` and (from 3.2) e-mail.
+/// All times are naive local times: pass `now` in the time zone Django runs in
+/// (its `TIME_ZONE` setting).
+///
+/// # Example
+///
+/// ```
+/// use signring::{KeyRing, django::{PasswordResetTokens, ResetUser}};
+/// use time::macros::datetime;
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let tokens = PasswordResetTokens::builder(&ring).build()?;
+/// let user = ResetUser::new("1", "pbkdf2_sha256$600000$salt$hash").email("a@example.com");
+/// let now = datetime!(2020-09-13 12:26:40);
+/// let token = tokens.make_token(&user, now);
+/// assert_eq!(token, "aa518g-146e04a745ac3c480c258248aab4acaf");
+/// assert_eq!(tokens.check_token(&user, &token, now)?.key_index, 0);
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct PasswordResetTokens {
+    keys: Box<[MacKey]>,
+    legacy_sha1: Option<MacKey>,
+    version: DjangoVersion,
+    /// Seconds, or days under 2.2.
+    timeout: i64,
+}
+
+/// Builds [`PasswordResetTokens`].
+///
+/// # Example
+///
+/// ```
+/// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// use signring::{DjangoVersion, django::PasswordResetTokens};
+/// let tokens = PasswordResetTokens::builder(&ring).django(DjangoVersion::V4_2).timeout_seconds(3600).build()?;
+/// # Ok::<(), signring::Error>(())
+/// ```
+#[must_use = "a builder does nothing until built"]
+#[derive(Debug, Clone)]
+pub struct PasswordResetTokensBuilder<'r> {
+    ring: &'r KeyRing,
+    version: DjangoVersion,
+    algorithm: Option<Algorithm>,
+    timeout_seconds: Option<i64>,
+    timeout_days: Option<i64>,
+}
+
+impl PasswordResetTokensBuilder<'_> {
+    /// The Django release on the other side (default: the newest).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, django::{PasswordResetTokens, ResetUser}};
+    /// use time::macros::datetime;
+    /// let tokens = PasswordResetTokens::builder(&ring).django(DjangoVersion::V2_2).build()?;
+    /// let user = ResetUser::new("1", "pbkdf2_sha256$600000$salt$hash").email("a@example.com");
+    /// assert_eq!(tokens.make_token(&user, datetime!(2020-09-13 12:26:40)), "5jv-98487645dda0e9688781");
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn django(mut self, version: DjangoVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Django 3.2's `DEFAULT_HASHING_ALGORITHM` (or the generator's `algorithm`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Algorithm, django::PasswordResetTokens};
+    /// let tokens = PasswordResetTokens::builder(&ring).algorithm(Algorithm::Sha512).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = Some(algorithm);
+        self
+    }
+
+    /// `PASSWORD_RESET_TIMEOUT` in seconds (3.1+; default three days).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let tokens = signring::django::PasswordResetTokens::builder(&ring).timeout_seconds(60).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn timeout_seconds(mut self, seconds: i64) -> Self {
+        self.timeout_seconds = Some(seconds);
+        self
+    }
+
+    /// `PASSWORD_RESET_TIMEOUT_DAYS` (≤ 3.2; under 3.2 it becomes
+    /// `days × 86400` seconds, as Django converts it; ignored from 4.0).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, django::PasswordResetTokens};
+    /// let tokens = PasswordResetTokens::builder(&ring).django(DjangoVersion::V2_2).timeout_days(7).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn timeout_days(mut self, days: i64) -> Self {
+        self.timeout_days = Some(days);
+        self
+    }
+
+    /// Derives the keys.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Unsupported`] for an algorithm other than SHA-1 under 2.2.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let tokens = signring::django::PasswordResetTokens::builder(&ring).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn build(self) -> Result<PasswordResetTokens> {
+        let algorithm = match self.algorithm {
+            Some(alg) if !self.version.has_algorithm_option() && alg != Algorithm::Sha1 => {
+                return Err(Error::Config(ConfigError::Unsupported(
+                    "algorithm other than sha1",
+                )));
+            }
+            Some(alg) => alg,
+            None => self.version.default_algorithm(),
+        };
+        let timeout = match self.version {
+            DjangoVersion::V2_2 => self.timeout_days.unwrap_or(3),
+            DjangoVersion::V3_2 => match self.timeout_days {
+                Some(days) => days.saturating_mul(86_400),
+                None => self
+                    .timeout_seconds
+                    .unwrap_or(DEFAULT_PASSWORD_RESET_TIMEOUT),
+            },
+            _ => self
+                .timeout_seconds
+                .unwrap_or(DEFAULT_PASSWORD_RESET_TIMEOUT),
+        };
+        let keys = self
+            .ring
+            .keys()
+            .map(|k| MacKey::derive(algorithm, KEY_SALT, k.as_bytes()))
+            .collect();
+        let legacy_sha1 = (self.version == DjangoVersion::V3_2 && algorithm != Algorithm::Sha1)
+            .then(|| MacKey::derive(Algorithm::Sha1, KEY_SALT, self.ring.current().as_bytes()));
+        Ok(PasswordResetTokens {
+            keys,
+            legacy_sha1,
+            version: self.version,
+            timeout,
+        })
+    }
+}
+
+fn epoch() -> PrimitiveDateTime {
+    // 2001-01-01 is a valid date.
+    let date = Date::from_calendar_date(2001, Month::January, 1).unwrap_or(Date::MIN);
+    PrimitiveDateTime::new(date, Time::MIDNIGHT)
+}
+
+impl PasswordResetTokens {
+    /// A builder with Django's defaults for the newest release.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let tokens = signring::django::PasswordResetTokens::builder(&ring).build()?;
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn builder(ring: &KeyRing) -> PasswordResetTokensBuilder<'_> {
+        PasswordResetTokensBuilder {
+            ring,
+            version: DjangoVersion::default(),
+            algorithm: None,
+            timeout_seconds: None,
+            timeout_days: None,
+        }
+    }
+
+    /// Django's timestamp for `now`: days (2.2) or seconds since 2001-01-01.
+    fn timestamp(&self, now: PrimitiveDateTime) -> i64 {
+        if self.version == DjangoVersion::V2_2 {
+            (now.date() - epoch().date()).whole_days()
+        } else {
+            (now - epoch()).whole_seconds()
+        }
+    }
+
+    /// A token for `user`, made at the naive local time `now`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::django::{PasswordResetTokens, ResetUser};
+    /// let tokens = PasswordResetTokens::builder(&ring).build()?;
+    /// let token = tokens.make_token(&ResetUser::new("1", "x"), time::macros::datetime!(2030-01-01 0:00));
+    /// assert!(token.starts_with("f4utc0-"));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    #[must_use]
+    pub fn make_token(&self, user: &ResetUser, now: PrimitiveDateTime) -> String {
+        self.token(&self.keys[0], user, self.timestamp(now))
+    }
+
+    fn token(&self, key: &MacKey, user: &ResetUser, timestamp: i64) -> String {
+        let mut value =
+            String::with_capacity(user.pk.len() + user.password.len() + user.email.len() + 40);
+        value.push_str(&user.pk);
+        value.push_str(&user.password);
+        if let Some(login) = user.last_login {
+            let _ = write!(
+                value,
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                login.year(),
+                u8::from(login.month()),
+                login.day(),
+                login.hour(),
+                login.minute(),
+                login.second()
+            );
+        }
+        let _ = write!(value, "{timestamp}");
+        if self.version >= DjangoVersion::V3_2 {
+            value.push_str(&user.email);
+        }
+        let hex = key.tag(value.as_bytes()).to_hex();
+        let mut token = base36(timestamp);
+        token.push('-');
+        token.extend(hex.chars().step_by(2));
+        token
+    }
+
+    /// Checks `token` for `user` at the naive local time `now`: current key
+    /// first, then each fallback (and 3.x's legacy SHA-1).
+    ///
+    /// # Errors
+    ///
+    /// [`Malformed::Token`] when the token is not `b36-hash`,
+    /// [`Error::BadSignature`] when no key made it for this user (or the user
+    /// changed: password, last login or e-mail), [`Error::Expired`] past the
+    /// timeout (seconds, or days under 2.2).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Error, django::{PasswordResetTokens, ResetUser}};
+    /// use time::macros::datetime;
+    /// let tokens = PasswordResetTokens::builder(&ring).build()?;
+    /// let user = ResetUser::new("1", "x");
+    /// let token = tokens.make_token(&user, datetime!(2030-01-01 0:00));
+    /// assert!(tokens.check_token(&user, &token, datetime!(2030-01-04 0:00)).is_ok());
+    /// assert!(matches!(tokens.check_token(&user, &token, datetime!(2030-01-04 0:00:01)), Err(Error::Expired { .. })));
+    /// let changed = ResetUser::new("1", "y");
+    /// assert_eq!(tokens.check_token(&changed, &token, datetime!(2030-01-01 0:00)), Err(Error::BadSignature));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn check_token(
+        &self,
+        user: &ResetUser,
+        token: &str,
+        now: PrimitiveDateTime,
+    ) -> Result<TokenMatch> {
+        let mut parts = token.split('-');
+        let (Some(ts_b36), Some(_), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::Malformed(Malformed::Token));
+        };
+        let timestamp = parse_base36(ts_b36).ok_or(Error::Malformed(Malformed::Token))?;
+        let matches = |key: &MacKey| -> bool {
+            self.token(key, user, timestamp)
+                .as_bytes()
+                .ct_eq(token.as_bytes())
+                .into()
+        };
+        let found = match self.keys.iter().position(matches) {
+            Some(key_index) => TokenMatch {
+                key_index,
+                algorithm: self.keys[0].algorithm(),
+                stale: key_index != 0,
+            },
+            None => match &self.legacy_sha1 {
+                Some(legacy) if matches(legacy) => TokenMatch {
+                    key_index: 0,
+                    algorithm: Algorithm::Sha1,
+                    stale: true,
+                },
+                _ => return Err(Error::BadSignature),
+            },
+        };
+        let mut made = timestamp;
+        if self.version == DjangoVersion::V3_2 && ts_b36.len() < 4 {
+            // A pre-3.1 day token: 3.1.3+ count it from today's midnight.
+            made = made
+                .saturating_mul(86_400)
+                .saturating_add((now.time() - Time::MIDNIGHT).whole_seconds());
+        }
+        let age = self.timestamp(now).saturating_sub(made);
+        if age > self.timeout {
+            #[allow(clippy::cast_precision_loss)] // ages and timeouts are far below 2^53
+            return Err(Error::Expired {
+                age: age as f64,
+                max_age: self.timeout as f64,
+            });
+        }
+        Ok(found)
+    }
+}
+
+/// Lowercase base36 without leading zeros, as Django's `int_to_base36`.
+fn base36(n: i64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut rest = n.unsigned_abs();
+    let mut out = Vec::new();
+    loop {
+        // The remainder is below 36.
+        out.push(DIGITS[(rest % 36) as usize]);
+        rest /= 36;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.iter().rev().map(|&b| char::from(b)).collect()
+}
+
+/// Django's `base36_to_int`: at most 13 characters. Python's `int(s, 36)` is
+/// more lenient, but the token is then compared with its canonical re-encoding,
+/// so anything non-canonical fails either way.
+fn parse_base36(text: &str) -> Option<i64> {
+    if text.is_empty()
+        || text.len() > 13
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    {
+        return None;
+    }
+    i64::from_str_radix(text, 36).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base36_round_trips() {
+        for n in [0, 1, 35, 36, 621_692_800, 7195] {
+            assert_eq!(parse_base36(&base36(n)), Some(n));
+        }
+        assert_eq!(base36(7195), "5jv");
+        assert_eq!(parse_base36("5JV"), None);
+        assert_eq!(parse_base36("zzzzzzzzzzzzzz"), None);
+    }
+}
