@@ -14,14 +14,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. Before the rotation: one key signs a session cookie.
     let ring = KeyRing::new(OLD_KEY)?;
-    let signer = TimestampSigner::builder(&ring).salt(DUMPS_SALT).max_age(two_weeks).build()?;
-    let session = Value::Object([("user_id".to_owned(), Value::Integer(42))].into_iter().collect());
+    let signer = TimestampSigner::builder(&ring)
+        .salt(DUMPS_SALT)
+        .max_age(two_weeks)
+        .build()?;
+    let session = Value::Object(
+        [("user_id".to_owned(), Value::Integer(42))]
+            .into_iter()
+            .collect(),
+    );
     let cookie = signer.sign_object_at(&session, true, monday)?;
     println!("1. signed with the old key:      {cookie}");
 
     // 2. Rotate: the new key signs from now on, the old one only verifies.
     let ring = ring.rotate(NEW_KEY)?;
-    let signer = TimestampSigner::builder(&ring).salt(DUMPS_SALT).max_age(two_weeks).build()?;
+    let signer = TimestampSigner::builder(&ring)
+        .salt(DUMPS_SALT)
+        .max_age(two_weeks)
+        .build()?;
     let verified = signer.unsign_object_at::<Value>(&cookie, tuesday)?;
     println!(
         "2. after rotating, it verifies:  {} key_index={} stale={}",
@@ -41,14 +51,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. After the grace period (the longest max_age in use), drop the old key.
     let ring = ring.without_fallbacks();
-    let signer = TimestampSigner::builder(&ring).salt(DUMPS_SALT).max_age(two_weeks).build()?;
+    let signer = TimestampSigner::builder(&ring)
+        .salt(DUMPS_SALT)
+        .max_age(two_weeks)
+        .build()?;
     let last = signer.unsign_object_at::<Value>(&fresh, tuesday)?;
-    println!("4. old key gone, re-signed value: key_index={} stale={}", last.key_index(), last.is_stale());
+    println!(
+        "4. old key gone, re-signed value: key_index={} stale={}",
+        last.key_index(),
+        last.is_stale()
+    );
     assert!(!last.is_stale());
 
     // 5. Anything still signed with the old key is now refused.
     let refused = signer.unsign_object_at::<Value>(&cookie, tuesday);
-    println!("5. an old value never re-signed: {}", refused.as_ref().map(|_| "accepted").unwrap_or("refused"));
+    println!(
+        "5. an old value never re-signed: {}",
+        refused.as_ref().map(|_| "accepted").unwrap_or("refused")
+    );
     assert!(refused.is_err());
     Ok(())
 }
