@@ -52,7 +52,8 @@ impl SecretKey {
         Self::from_vec(key.as_ref().to_vec())
     }
 
-    /// Takes ownership of `key` without copying it.
+    /// Takes ownership of `key`, without copying it when it has no spare
+    /// capacity (otherwise it is copied and the original wiped).
     ///
     /// # Errors
     ///
@@ -65,13 +66,20 @@ impl SecretKey {
     /// assert_eq!(key.len(), 52);
     /// # Ok::<(), signring::Error>(())
     /// ```
-    pub fn from_vec(key: Vec<u8>) -> Result<Self> {
+    pub fn from_vec(mut key: Vec<u8>) -> Result<Self> {
         if key.is_empty() {
             return Err(Error::Config(ConfigError::EmptyKey));
         }
-        Ok(Self {
-            bytes: key.into_boxed_slice(),
-        })
+        if key.capacity() == key.len() {
+            return Ok(Self {
+                bytes: key.into_boxed_slice(),
+            });
+        }
+        // Shrinking could move the bytes and free the old block unwiped: copy
+        // instead, and wipe the original.
+        let bytes = Box::from(key.as_slice());
+        key.zeroize();
+        Ok(Self { bytes })
     }
 
     /// The key's length in bytes (never zero).

@@ -74,7 +74,8 @@ pub fn zlib_decompress(data: &[u8], limit: usize) -> core::result::Result<Vec<u8
     let mut out = Vec::with_capacity(
         data.len()
             .saturating_mul(4)
-            .clamp(64, limit.saturating_add(1)),
+            .max(64)
+            .min(limit.saturating_add(1)),
     );
     loop {
         let consumed = usize::try_from(inflater.total_in())

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod django;
 mod keygen;
 mod keys;
 
@@ -109,6 +110,11 @@ enum Command {
     },
     /// Print a new 50-character key from the OS random generator.
     Keygen,
+    /// Django's own artifacts: sessions, auth hash, reset tokens, cookies, messages.
+    Django {
+        #[command(subcommand)]
+        command: django::Command,
+    },
 }
 
 /// Options every signing command shares.
@@ -129,22 +135,26 @@ fn parse_version(text: &str) -> Result<DjangoVersion, String> {
     text.parse().map_err(|e: Error| e.to_string())
 }
 
-fn parse_algorithm(text: &str) -> Result<Algorithm, String> {
+pub(crate) fn parse_algorithm(text: &str) -> Result<Algorithm, String> {
     text.parse().map_err(|e: Error| e.to_string())
 }
 
-fn parse_secs(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_secs(text: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
         .map_err(|_| "expected a number of seconds".to_owned())
 }
 
 /// A failure and the exit code it maps to.
-enum Failure {
+pub(crate) enum Failure {
     /// Verification failed (exit 1); `json` selects the JSON report.
     Verification(Error, bool),
     /// Usage or configuration (exit 2).
     Config(String),
+    /// A session that must not be rotated (exit 1).
+    Rotation(signring::django::RotateError, bool),
+    /// Exit 1 with everything already printed.
+    Silent,
 }
 
 impl From<Error> for Failure {
@@ -168,6 +178,18 @@ fn main() -> ExitCode {
             }
             ExitCode::from(1)
         }
+        Err(Failure::Rotation(error, json)) => {
+            if json {
+                print_json(&FailureReport {
+                    ok: false,
+                    error: django::rotate_error_kind(&error),
+                });
+            } else {
+                eprintln!("signring: {error}");
+            }
+            ExitCode::from(1)
+        }
+        Err(Failure::Silent) => ExitCode::from(1),
         Err(Failure::Config(message)) => {
             eprintln!("signring: {message}");
             ExitCode::from(2)
@@ -290,6 +312,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let verified = verified.map_err(|e| Failure::Verification(e, *json))?;
             report(verified, *json, print_json);
         }
+        Command::Django { command } => django::run(command, &ring, version)?,
         Command::Keygen => {}
     }
     Ok(())
@@ -331,7 +354,7 @@ fn configure<'r, S>(
     Ok(builder)
 }
 
-fn at(now: Option<f64>) -> UnixTime {
+pub(crate) fn at(now: Option<f64>) -> UnixTime {
     now.map_or_else(UnixTime::now, UnixTime::from_secs_f64)
 }
 
@@ -373,7 +396,7 @@ fn print_raw(value: &Value) {
     }
 }
 
-fn print_json<T: Serialize + ?Sized>(value: &T) {
+pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) {
     // Serializing our own report types and parsed values cannot fail.
     if let Ok(mut bytes) = json::to_vec(value) {
         bytes.push(b'\n');
@@ -381,7 +404,7 @@ fn print_json<T: Serialize + ?Sized>(value: &T) {
     }
 }
 
-fn error_kind(error: &Error) -> &'static str {
+pub(crate) fn error_kind(error: &Error) -> &'static str {
     match error {
         Error::BadSignature => "bad_signature",
         Error::Expired { .. } => "expired",

@@ -99,14 +99,14 @@ impl GetUser {
 }
 
 impl SessionAuthHash {
-    /// Derives the keys for `version`. `algorithm` is Django 3.2's
-    /// `DEFAULT_HASHING_ALGORITHM` (ignored elsewhere: 2.2 uses SHA-1, 4.0+
-    /// SHA-256).
+    /// Derives the keys for `version`. `algorithm` overrides the release's
+    /// (Django 3.2's `DEFAULT_HASHING_ALGORITHM`); by default 2.2 uses SHA-1 and
+    /// 3.1+ SHA-256.
     ///
     /// # Errors
     ///
     /// [`ConfigError::Unsupported`](crate::ConfigError::Unsupported) for an
-    /// algorithm other than SHA-1 or SHA-256 under 3.2.
+    /// algorithm other than SHA-1 under 2.2.
     ///
     /// # Example
     ///
@@ -122,14 +122,14 @@ impl SessionAuthHash {
         version: DjangoVersion,
         algorithm: Option<Algorithm>,
     ) -> Result<Self> {
-        let algorithm = match (version, algorithm) {
-            (DjangoVersion::V3_2, Some(alg @ (Algorithm::Sha1 | Algorithm::Sha256))) => alg,
-            (DjangoVersion::V3_2, Some(_)) => {
+        let algorithm = match algorithm {
+            Some(alg) if !version.has_algorithm_option() && alg != Algorithm::Sha1 => {
                 return Err(Error::Config(crate::ConfigError::Unsupported(
-                    "DEFAULT_HASHING_ALGORITHM",
+                    "algorithm other than sha1",
                 )));
             }
-            _ => version.default_algorithm(),
+            Some(alg) => alg,
+            None => version.default_algorithm(),
         };
         let keys = ring
             .keys()

@@ -442,6 +442,49 @@ impl SignedCookie {
     }
 }
 
+/// Reads a cookie value as Django's cookie parser does: a value in double
+/// quotes loses them and has its `\ooo` octal and `\x` escapes undone; any
+/// other value is returned as it is.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::{quote_cookie_value, unquote_cookie_value};
+/// assert_eq!(unquote_cookie_value(r#""a b\054c\073\351\"""#), "a b,c;é\"");
+/// assert_eq!(unquote_cookie_value("plain"), "plain");
+/// let value = "x;y\\z ü";
+/// assert_eq!(unquote_cookie_value(&quote_cookie_value(value)), value);
+/// ```
+#[must_use]
+pub fn unquote_cookie_value(value: &str) -> String {
+    let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else {
+        return value.to_owned();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        // `\ooo` with the first digit 0-3 is an octal byte; `\x` is x.
+        let digits: String = chars.clone().take(3).collect();
+        let octal = digits.len() == 3
+            && digits.starts_with(|d: char| ('0'..='3').contains(&d))
+            && digits.chars().all(|d| ('0'..='7').contains(&d));
+        if octal {
+            let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+            chars.nth(2);
+        } else if let Some(next) = chars.next() {
+            out.push(next);
+        } else {
+            out.push('\\');
+        }
+    }
+    out
+}
+
 /// The text Python's `http.cookies` writes after `name=` in `Set-Cookie`.
 ///
 /// Values made only of letters, digits and ``!#$%&'*+-.^_`|~:`` go out as

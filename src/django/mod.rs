@@ -61,6 +61,7 @@ pub use auth::{
 pub use check::{KeyWarning, check_keys};
 pub use cookie::{
     SaltVariant, SignedCookie, SignedCookieBuilder, VerifiedCookie, quote_cookie_value,
+    unquote_cookie_value,
 };
 pub use messages::{
     DecodedMessages, MAX_COOKIE_SIZE, Message, MessagesCookie, MessagesCookieBuilder,

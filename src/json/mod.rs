@@ -84,7 +84,7 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
 ///
 /// # Errors
 ///
-/// What Python's `json.loads` refuses, nesting deeper than 1000 levels, and
+/// What Python's `json.loads` refuses, nesting deeper than 512 levels, and
 /// JSON that does not fit `T`.
 ///
 /// # Example

@@ -6,8 +6,11 @@
 use super::Error;
 use super::value::{Map, Value};
 
-/// Python's default recursion limit is 1000 frames; refuse deeper nesting.
-pub(crate) const MAX_DEPTH: usize = 1000;
+/// Python refuses nesting near its recursion limit of 1000 frames; signring
+/// stops at 512, so that parsing, converting and dropping a tree stays within a
+/// 2 MiB thread stack even in debug builds. Django never writes such depth for
+/// sessions, cookies or messages.
+pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Parses one JSON document, surrounded by optional whitespace, reading each
 /// byte as one Latin-1 character (Django's payload decoding).
@@ -382,6 +385,21 @@ mod tests {
         ] {
             assert!(parse(bad.as_bytes()).is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn the_deepest_accepted_document_fits_a_two_mib_stack() {
+        let parse_deepest = || {
+            let deep = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+            let value: Value = crate::json::from_slice(deep.as_bytes()).unwrap();
+            let nested: Vec<Value> = crate::json::from_slice(deep.as_bytes()).unwrap();
+            drop((value, nested));
+        };
+        let thread = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(parse_deepest)
+            .unwrap();
+        thread.join().unwrap();
     }
 
     #[test]
