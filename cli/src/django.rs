@@ -3,12 +3,12 @@
 use clap::{Args, Subcommand};
 use signring::django::{
     GetUser, Message, MessagesCookie, NOT_FINISHED, PasswordResetTokens, ResetUser, RotateError,
-    SessionAuthHash, SessionBackend, SessionCodec, SignedCookie, check_keys, quote_cookie_value,
-    unquote_cookie_value,
+    SessionAuthHash, SessionBackend, SessionCodec, SignedCookie, check_keys, parse_naive_datetime,
+    quote_cookie_value, unquote_cookie_value,
 };
 use signring::json::{self, Map, Value};
 use signring::{Algorithm, DjangoVersion, Error, KeyRing, MaxAge};
-use time::{Date, Month, PrimitiveDateTime, Time};
+use time::PrimitiveDateTime;
 
 use crate::{Failure, at, error_kind, parse_algorithm, parse_secs, print_json};
 
@@ -219,61 +219,10 @@ fn parse_backend(text: &str) -> Result<SessionBackend, String> {
         .map_err(|_| "expected db, file, cached_db or signed_cookies".to_owned())
 }
 
-/// A naive ISO 8601 date-time (`YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]`); a trailing
-/// `Z` or `±HH:MM` is dropped without conversion, as Django drops `tzinfo`.
 fn parse_datetime(text: &str) -> Result<PrimitiveDateTime, String> {
-    let bad = || format!("expected an ISO date-time such as 2020-09-13T12:26:40, got {text:?}");
-    let text = text.trim();
-    let (date, time) = text.split_at_checked(10).ok_or_else(bad)?;
-    let mut parts = date.split('-').map(str::parse::<u32>);
-    let (Some(Ok(year)), Some(Ok(month)), Some(Ok(day)), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let month = u8::try_from(month)
-        .ok()
-        .and_then(|m| Month::try_from(m).ok())
-        .ok_or_else(bad)?;
-    let date = Date::from_calendar_date(
-        i32::try_from(year).map_err(|_| bad())?,
-        month,
-        u8::try_from(day).map_err(|_| bad())?,
-    )
-    .map_err(|_| bad())?;
-    let time = match time.strip_prefix(['T', ' ']) {
-        None if time.is_empty() => Time::MIDNIGHT,
-        None => return Err(bad()),
-        Some(clock) => {
-            let clock = clock.trim_end_matches('Z');
-            let clock = match clock.rfind(['+', '-']) {
-                Some(offset) => &clock[..offset],
-                None => clock,
-            };
-            let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-            let fields: Vec<u8> = hms
-                .split(':')
-                .map(|f| f.parse::<u8>().map_err(|_| bad()))
-                .collect::<Result<_, _>>()?;
-            let (hour, minute, second) = match fields[..] {
-                [h, m] => (h, m, 0),
-                [h, m, s] => (h, m, s),
-                _ => return Err(bad()),
-            };
-            let micros = if fraction.is_empty() {
-                0
-            } else {
-                let digits: String = fraction
-                    .chars()
-                    .chain(core::iter::repeat('0'))
-                    .take(6)
-                    .collect();
-                digits.parse::<u32>().map_err(|_| bad())?
-            };
-            Time::from_hms_micro(hour, minute, second, micros).map_err(|_| bad())?
-        }
-    };
-    Ok(PrimitiveDateTime::new(date, time))
+    parse_naive_datetime(text).ok_or_else(|| {
+        format!("expected an ISO date-time such as 2020-09-13T12:26:40, got {text:?}")
+    })
 }
 
 fn now_naive(now: Option<PrimitiveDateTime>) -> PrimitiveDateTime {

@@ -281,6 +281,32 @@ pub enum RotateError {
 }
 
 impl SessionCodec {
+    /// [`rotate_at`](SessionCodec::rotate_at) against the current time.
+    ///
+    /// # Errors
+    ///
+    /// As [`rotate_at`](SessionCodec::rotate_at).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::django::{SessionAuthHash, SessionCodec};
+    /// let codec = SessionCodec::builder(&ring).build()?;
+    /// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// let anonymous = codec.encode(&signring::json::Map::new())?;
+    /// assert!(!codec.rotate(&anonymous, &auth, |_| None)?.was_stale);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rotate(
+        &self,
+        data: &str,
+        auth: &SessionAuthHash,
+        password_hash: impl FnOnce(&str) -> Option<String>,
+    ) -> Result<RotatedSession, RotateError> {
+        self.rotate_at(data, auth, password_hash, UnixTime::now())
+    }
+
     /// Re-encodes a stored session with the current key, rewriting
     /// `_auth_user_hash` to the current key's hash, so that Django running with
     /// only the current key keeps the user logged in.

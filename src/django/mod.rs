@@ -73,5 +73,5 @@ pub use session::{
 };
 pub use token::{
     DEFAULT_PASSWORD_RESET_TIMEOUT, PasswordResetTokens, PasswordResetTokensBuilder, ResetUser,
-    TokenMatch,
+    TokenMatch, parse_naive_datetime,
 };

@@ -272,6 +272,63 @@ impl PasswordResetTokensBuilder<'_> {
     }
 }
 
+/// Reads an ISO 8601 date-time as Django's naive local time:
+/// `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM[:SS[.ffffff]]`.
+/// A trailing `Z` or `±HH:MM` offset is dropped without conversion, as Django
+/// drops `tzinfo` from `last_login`. Returns `None` for anything else.
+///
+/// # Example
+///
+/// ```
+/// use signring::django::parse_naive_datetime;
+/// use time::macros::datetime;
+/// assert_eq!(parse_naive_datetime("2020-09-13T12:26:40.5+02:00"), Some(datetime!(2020-09-13 12:26:40.5)));
+/// assert_eq!(parse_naive_datetime("2020-09-13"), Some(datetime!(2020-09-13 0:00)));
+/// assert_eq!(parse_naive_datetime("13/09/2020"), None);
+/// ```
+#[must_use]
+pub fn parse_naive_datetime(text: &str) -> Option<PrimitiveDateTime> {
+    let text = text.trim();
+    let (date, rest) = text.split_at_checked(10)?;
+    let mut parts = date.split('-');
+    let (Some(year), Some(month), Some(day), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let month = Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    let date = Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()?;
+    let time = match rest.strip_prefix(['T', ' ']) {
+        None if rest.is_empty() => Time::MIDNIGHT,
+        None => return None,
+        Some(clock) => {
+            let clock = clock.strip_suffix('Z').unwrap_or(clock);
+            let clock = clock
+                .rfind(['+', '-'])
+                .map_or(clock, |offset| &clock[..offset]);
+            let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+            let fields: Vec<u8> = hms
+                .split(':')
+                .map(|f| f.parse().ok())
+                .collect::<Option<_>>()?;
+            let (hour, minute, second) = match fields[..] {
+                [h, m] => (h, m, 0),
+                [h, m, s] => (h, m, s),
+                _ => return None,
+            };
+            let micros = if fraction.is_empty() {
+                0
+            } else if fraction.len() <= 6 && fraction.bytes().all(|b| b.is_ascii_digit()) {
+                format!("{fraction:0<6}").parse().ok()?
+            } else {
+                return None;
+            };
+            Time::from_hms_micro(hour, minute, second, micros).ok()?
+        }
+    };
+    Some(PrimitiveDateTime::new(date, time))
+}
+
 fn epoch() -> PrimitiveDateTime {
     // 2001-01-01 is a valid date.
     let date = Date::from_calendar_date(2001, Month::January, 1).unwrap_or(Date::MIN);
