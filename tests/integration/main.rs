@@ -3,5 +3,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
 
 mod api;
+#[cfg(feature = "django")]
+mod django_proptests;
 mod django_vectors;
 mod proptests;
