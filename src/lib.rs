@@ -23,7 +23,9 @@ pub use algorithm::Algorithm;
 pub use clock::{MaxAge, UnixTime};
 pub use error::{ConfigError, Error, Malformed, PayloadError};
 pub use key::{KeyRing, SecretKey};
-pub use signer::{DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder};
+pub use signer::{
+    DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder,
+};
 pub use timed::{DUMPS_SALT, TIMESTAMP_SIGNER_SALT, TimestampSigner};
 pub use verified::Verified;
 pub use version::DjangoVersion;

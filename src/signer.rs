@@ -22,6 +22,11 @@ pub const SIGNER_SALT: &str = "django.core.signing.Signer";
 /// The largest decompressed object payload accepted by default (16 MiB).
 pub const DEFAULT_MAX_PAYLOAD_SIZE: usize = 16 << 20;
 
+/// The longest signed input accepted by default (4 MiB): far above any cookie
+/// or session Django writes, low enough that hashing it once per key stays
+/// cheap.
+pub const DEFAULT_MAX_INPUT_LEN: usize = 4 << 20;
+
 /// Signs and verifies values as Django's `Signer` does: `value SEP signature`.
 ///
 /// The signature is `b64u(HMAC(H(salt + "signer" + key), value))`. Key
@@ -52,6 +57,8 @@ pub struct Signer {
     sep: Box<str>,
     salt: Box<str>,
     max_payload_size: usize,
+    max_input_len: usize,
+    try_every_key: bool,
 }
 
 /// Builds a [`Signer`] or a [`TimestampSigner`](crate::TimestampSigner) with
@@ -83,6 +90,8 @@ pub struct SignerBuilder<'r, S> {
     version: DjangoVersion,
     legacy_sha1: Option<bool>,
     max_payload_size: usize,
+    max_input_len: usize,
+    try_every_key: bool,
     pub(crate) max_age: Option<MaxAge>,
     kind: PhantomData<fn() -> S>,
 }
@@ -98,6 +107,8 @@ impl<'r, S> SignerBuilder<'r, S> {
             version: DjangoVersion::default(),
             legacy_sha1: None,
             max_payload_size: DEFAULT_MAX_PAYLOAD_SIZE,
+            max_input_len: DEFAULT_MAX_INPUT_LEN,
+            try_every_key: false,
             max_age: None,
             kind: PhantomData,
         }
@@ -217,6 +228,44 @@ impl<'r, S> SignerBuilder<'r, S> {
         self
     }
 
+    /// The longest signed input accepted (default 4 MiB); longer inputs are
+    /// refused before any HMAC is computed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{Error, Malformed, Signer};
+    /// let signer = Signer::builder(&ring).max_input_len(64).build()?;
+    /// let long = signer.sign(&"x".repeat(100));
+    /// assert_eq!(signer.unsign(&long).unwrap_err(), Error::Malformed(Malformed::TooLong { limit: 64 }));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn max_input_len(mut self, bytes: usize) -> Self {
+        self.max_input_len = bytes;
+        self
+    }
+
+    /// Whether to compute every key's signature before deciding, so that the
+    /// time taken does not reveal *which* key matched (default: stop at the
+    /// first match, as Django does). Verification then always costs one HMAC
+    /// per key.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?
+    /// #     .with_fallback("an-older-key-that-signed-last-quarter-0123456789abcdef")?;
+    /// let signer = signring::Signer::builder(&ring).try_every_key(true).build()?;
+    /// let signed = signer.sign("v");
+    /// assert_eq!(signer.unsign(&signed)?.key_index(), 0);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn try_every_key(mut self, every: bool) -> Self {
+        self.try_every_key = every;
+        self
+    }
+
     fn build_signer(self) -> Result<Signer> {
         if is_unsafe_separator(&self.sep) {
             return Err(Error::Config(ConfigError::UnsafeSeparator));
@@ -261,6 +310,8 @@ impl<'r, S> SignerBuilder<'r, S> {
             sep: self.sep.into_boxed_str(),
             salt: salt.into_boxed_str(),
             max_payload_size: self.max_payload_size,
+            max_input_len: self.max_input_len,
+            try_every_key: self.try_every_key,
         })
     }
 }
@@ -520,6 +571,11 @@ impl Signer {
     /// Checks the signature and returns the signed part, the index of the key
     /// that matched and the algorithm that matched.
     pub(crate) fn verify<'a>(&self, signed: &'a str) -> Result<(&'a str, usize, Algorithm)> {
+        if signed.len() > self.max_input_len {
+            return Err(Error::Malformed(Malformed::TooLong {
+                limit: self.max_input_len,
+            }));
+        }
         let (message, signature) = signed
             .rsplit_once(&*self.sep)
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;
@@ -527,10 +583,15 @@ impl Signer {
         // Lengths are public: a signature of the wrong length cannot match, so
         // no HMAC is computed for it.
         if signature.len() == self.algorithm.signature_len() {
-            for (index, key) in self.keys.iter().enumerate() {
-                if signature_matches(key, message, signature) {
-                    return Ok((message, index, self.algorithm));
-                }
+            let found = if self.try_every_key {
+                first_match_of_all(&self.keys, message, signature)
+            } else {
+                self.keys
+                    .iter()
+                    .position(|key| signature_matches(key, message, signature))
+            };
+            if let Some(index) = found {
+                return Ok((message, index, self.algorithm));
             }
         }
         if let Some(legacy) = &self.legacy_sha1
@@ -541,6 +602,24 @@ impl Signer {
         }
         Err(Error::BadSignature)
     }
+}
+
+/// The index of the first key whose signature matches, computing every key's
+/// signature and selecting without branching on the comparisons.
+fn first_match_of_all(keys: &[MacKey], message: &str, signature: &[u8]) -> Option<usize> {
+    use subtle::{ConditionallySelectable, ConstantTimeEq as _};
+    let mut found = subtle::Choice::from(0);
+    let mut index = 0u64;
+    for (i, key) in keys.iter().enumerate() {
+        let mut expected = [0u8; MAX_SIGNATURE_LEN];
+        let tag = key.tag(message.as_bytes());
+        let matches = b64u_encode_digest(tag.as_bytes(), &mut expected).ct_eq(signature);
+        let take = matches & !found;
+        index.conditional_assign(&(i as u64), take);
+        found |= matches;
+    }
+    // The index is below the key count, which fits in usize.
+    bool::from(found).then_some(index as usize)
 }
 
 /// Computes the expected signature text and compares it in constant time, as
@@ -560,6 +639,7 @@ impl fmt::Debug for Signer {
             .field("algorithm", &self.algorithm)
             .field("keys", &self.keys.len())
             .field("legacy_sha1", &self.legacy_sha1.is_some())
+            .field("try_every_key", &self.try_every_key)
             .finish()
     }
 }
@@ -591,7 +671,41 @@ mod tests {
         let debug = format!("{:?}", Signer::builder(&ring).build().unwrap());
         assert_eq!(
             debug,
-            r#"Signer { salt: "django.core.signing.Signer", sep: ":", algorithm: Sha256, keys: 1, legacy_sha1: false }"#
+            r#"Signer { salt: "django.core.signing.Signer", sep: ":", algorithm: Sha256, keys: 1, legacy_sha1: false, try_every_key: false }"#
+        );
+    }
+
+    #[test]
+    fn trying_every_key_finds_the_same_key_as_stopping_early() {
+        let keys = ["k0", "k1", "k2", "k3"];
+        let ring = keys[1..]
+            .iter()
+            .fold(KeyRing::new(keys[0]).unwrap(), |r, k| {
+                r.with_fallback(k).unwrap()
+            });
+        let every = Signer::builder(&ring).try_every_key(true).build().unwrap();
+        let early = Signer::builder(&ring).build().unwrap();
+        for (index, key) in keys.iter().enumerate() {
+            let signed = Signer::builder(&KeyRing::new(key).unwrap())
+                .build()
+                .unwrap()
+                .sign("v");
+            assert_eq!(every.unsign(&signed).unwrap().key_index(), index);
+            assert_eq!(early.unsign(&signed).unwrap().key_index(), index);
+        }
+        let duplicate = KeyRing::new("k0").unwrap().with_fallback("k0").unwrap();
+        let every = Signer::builder(&duplicate)
+            .try_every_key(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            every.unsign(&every.sign("v")).unwrap().key_index(),
+            0,
+            "the first match wins"
+        );
+        assert_eq!(
+            every.unsign("v:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            Err(Error::BadSignature)
         );
     }
 
