@@ -142,7 +142,8 @@ impl Tag {
 
 impl Drop for Tag {
     fn drop(&mut self) {
-        self.bytes.zeroize();
+        // Only the digest's bytes were ever written.
+        self.bytes[..self.len].zeroize();
     }
 }
 

@@ -7,6 +7,21 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// The longest signature text: a SHA-512 digest (64 bytes) in unpadded base64.
 pub(crate) const MAX_SIGNATURE_LEN: usize = 86;
 
+/// The longest digest: SHA-512's 64 bytes.
+pub(crate) const MAX_DIGEST_LEN: usize = 64;
+
+/// Decodes a received signature without allocating. Only the canonical
+/// unpadded URL-safe form decodes (no `=`, no stray low bits in the last
+/// character), so two signatures decode to the same bytes exactly when their
+/// texts are equal, which is what Django compares.
+pub(crate) fn b64u_decode_signature<'b>(
+    text: &[u8],
+    out: &'b mut [u8; MAX_DIGEST_LEN + 2],
+) -> Option<&'b [u8]> {
+    let len = URL_SAFE_NO_PAD.decode_slice(text, &mut out[..]).ok()?;
+    Some(&out[..len])
+}
+
 /// `b64u(bytes)`: URL-safe alphabet, trailing `=` removed.
 pub(crate) fn b64u_encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -206,6 +221,33 @@ mod tests {
         for n in [i64::MAX, i64::MIN, -1, 1] {
             assert_eq!(b62_decode(&b62_encode(n)), Some(n));
         }
+    }
+
+    #[test]
+    fn signatures_decode_only_in_canonical_form() {
+        let mut out = [0u8; MAX_DIGEST_LEN + 2];
+        let canonical = b64u_encode(&[0xff; 32]);
+        assert_eq!(
+            b64u_decode_signature(canonical.as_bytes(), &mut out),
+            Some(&[0xff; 32][..])
+        );
+        // The last of 43 characters carries 4 bits and 2 unused ones.
+        let mut stray = canonical.clone().into_bytes();
+        *stray.last_mut().unwrap() = b'_';
+        assert_eq!(b64u_decode_signature(&stray, &mut out), None);
+        assert_eq!(
+            b64u_decode_signature(format!("{canonical}=").as_bytes(), &mut out),
+            None
+        );
+        assert_eq!(
+            b64u_decode_signature(canonical.replace('_', "/").as_bytes(), &mut out),
+            None
+        );
+        let longest = b64u_encode(&[7; 64]);
+        assert_eq!(
+            b64u_decode_signature(longest.as_bytes(), &mut out),
+            Some(&[7; 64][..])
+        );
     }
 
     #[test]
