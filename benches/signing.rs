@@ -5,6 +5,8 @@
 //! `cargo bench --bench signing` runs them and prints the ratio table;
 //! `cargo bench -- --test` runs each once as a check.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up should fail loudly
+
 use std::hint::black_box;
 use std::path::Path;
 

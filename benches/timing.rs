@@ -9,6 +9,8 @@
 //! `cargo bench --bench timing` runs 4 million measurements per comparison;
 //! `cargo bench --bench timing -- --test` runs a few thousand as a smoke check.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up should fail loudly
+
 use std::hint::black_box;
 use std::time::Instant;
 
