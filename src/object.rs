@@ -4,6 +4,8 @@
 //! of the signed text, so nothing is ever decompressed before the signature has
 //! been checked, and then never past a size limit.
 
+use core::cell::RefCell;
+
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -44,7 +46,21 @@ pub(crate) fn decode<T: DeserializeOwned>(payload: &str, limit: usize) -> Result
 /// `zlib.compress(data)`: level 6, 32 KiB window, one shot. With the stock zlib
 /// backend the bytes are the same as CPython's.
 fn zlib_compress(data: &[u8]) -> Vec<u8> {
-    let mut deflater = Compress::new(Compression::new(6), true);
+    // zlib's state is a quarter of a megabyte; keep one per thread and reset
+    // it, which gives the same bytes as a fresh one.
+    thread_local! {
+        static DEFLATER: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(6), true));
+    }
+    DEFLATER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut deflater) => {
+            deflater.reset();
+            compress_with(&mut deflater, data)
+        }
+        Err(_) => compress_with(&mut Compress::new(Compression::new(6), true), data),
+    })
+}
+
+fn compress_with(deflater: &mut Compress, data: &[u8]) -> Vec<u8> {
     // zlib's deflateBound for the default settings, plus room for the header.
     let mut out = Vec::with_capacity(data.len() + data.len() / 1000 + 64);
     loop {
@@ -70,7 +86,23 @@ fn zlib_compress(data: &[u8]) -> Vec<u8> {
 /// [`PayloadError::Zlib`] for what Python's `zlib.decompress` refuses,
 /// [`PayloadError::TooLarge`] past `limit`.
 pub fn zlib_decompress(data: &[u8], limit: usize) -> core::result::Result<Vec<u8>, PayloadError> {
-    let mut inflater = Decompress::new(true);
+    thread_local! {
+        static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(true));
+    }
+    INFLATER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut inflater) => {
+            inflater.reset(true);
+            decompress_with(&mut inflater, data, limit)
+        }
+        Err(_) => decompress_with(&mut Decompress::new(true), data, limit),
+    })
+}
+
+fn decompress_with(
+    inflater: &mut Decompress,
+    data: &[u8],
+    limit: usize,
+) -> core::result::Result<Vec<u8>, PayloadError> {
     let mut out = Vec::with_capacity(
         data.len()
             .saturating_mul(4)

@@ -118,10 +118,10 @@ impl Parser<'_> {
 
     fn object(&mut self) -> Result<Value, Error> {
         self.at += 1;
-        let mut map = Map::new();
+        let mut entries = Vec::new();
         self.skip_whitespace();
         if self.eat(b"}") {
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::new()));
         }
         loop {
             if self.peek() != Some(b'"') {
@@ -134,10 +134,10 @@ impl Parser<'_> {
             }
             self.skip_whitespace();
             let value = self.value()?;
-            map.insert(key, value);
+            entries.push((key, value));
             self.skip_whitespace();
             if self.eat(b"}") {
-                return Ok(Value::Object(map));
+                return Ok(Value::Object(Map::from_entries(entries)));
             }
             if !self.eat(b",") {
                 return Err(self.error("expecting ',' delimiter"));
@@ -209,6 +209,23 @@ impl Parser<'_> {
             let Some(byte) = self.peek() else {
                 return Err(self.error("unterminated string"));
             };
+            if let b' '..=b'~' = byte
+                && byte != b'"'
+                && byte != b'\\'
+            {
+                // Copy a run of plain ASCII at once.
+                let start = self.at;
+                let run = self.bytes[start..]
+                    .iter()
+                    .position(|&b| !(b' '..=b'~').contains(&b) || b == b'"' || b == b'\\')
+                    .unwrap_or(self.bytes.len() - start);
+                // Printable ASCII is valid UTF-8.
+                text.push_str(
+                    core::str::from_utf8(&self.bytes[start..start + run]).unwrap_or_default(),
+                );
+                self.at += run;
+                continue;
+            }
             self.at += 1;
             match byte {
                 b'"' => return Ok(text),

@@ -174,6 +174,25 @@ impl Map {
     }
 }
 
+impl Map {
+    /// Builds a map from entries in order, keeping each key's first place and
+    /// last value, in linear time when the keys are distinct (the usual case).
+    pub(crate) fn from_entries(entries: Vec<(String, Value)>) -> Self {
+        let distinct = entries.len() <= 1 || {
+            let mut seen = std::collections::HashSet::with_capacity(entries.len());
+            entries.iter().all(|(key, _)| seen.insert(key.as_str()))
+        };
+        if distinct {
+            return Map { entries };
+        }
+        let mut map = Map::new();
+        for (key, value) in entries {
+            map.insert(key, value);
+        }
+        map
+    }
+}
+
 impl IntoIterator for Map {
     type Item = (String, Value);
     type IntoIter = std::vec::IntoIter<(String, Value)>;
@@ -185,11 +204,7 @@ impl IntoIterator for Map {
 
 impl FromIterator<(String, Value)> for Map {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        let mut map = Map::new();
-        for (key, value) in iter {
-            map.insert(key, value);
-        }
-        map
+        Map::from_entries(iter.into_iter().collect())
     }
 }
 
@@ -278,11 +293,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Array(items))
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::new();
-        while let Some((key, value)) = access.next_entry()? {
-            map.insert(key, value);
+        let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+        while let Some(entry) = access.next_entry()? {
+            entries.push(entry);
         }
-        Ok(Value::Object(map))
+        Ok(Value::Object(Map::from_entries(entries)))
     }
 }
 
