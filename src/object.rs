@@ -30,17 +30,28 @@ pub(crate) fn encode<T: Serialize + ?Sized>(value: &T, compress: bool) -> Result
 /// Decodes a verified payload: strip the marker, base64 leniently, inflate up
 /// to `limit` bytes, then parse the JSON as Latin-1.
 pub(crate) fn decode<T: DeserializeOwned>(payload: &str, limit: usize) -> Result<T> {
+    json::from_slice(&decode_bytes(payload, limit)?)
+        .map_err(|e| Error::Payload(e.into_payload_error()))
+}
+
+/// Decodes a verified payload into Django's JSON tree, without a serde pass.
+pub(crate) fn decode_value(payload: &str, limit: usize) -> Result<json::Value> {
+    json::parse_value(&decode_bytes(payload, limit)?)
+        .map_err(|e| Error::Payload(e.into_payload_error()))
+}
+
+/// The JSON bytes of a verified payload: marker, base64, zlib.
+fn decode_bytes(payload: &str, limit: usize) -> Result<Vec<u8>> {
     let (compressed, text) = match payload.strip_prefix('.') {
         Some(rest) => (true, rest),
         None => (false, payload),
     };
     let data = python_b64decode(text.as_bytes()).ok_or(Error::Payload(PayloadError::Base64))?;
-    let data = if compressed {
-        zlib_decompress(&data, limit).map_err(Error::Payload)?
+    if compressed {
+        zlib_decompress(&data, limit).map_err(Error::Payload)
     } else {
-        data
-    };
-    json::from_slice(&data).map_err(|e| Error::Payload(e.into_payload_error()))
+        Ok(data)
+    }
 }
 
 /// `zlib.compress(data)`: level 6, 32 KiB window, one shot. With the stock zlib

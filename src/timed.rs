@@ -371,6 +371,22 @@ impl TimestampSigner {
             .with_timestamp(timestamp))
     }
 
+    /// [`unsign_object_at`](TimestampSigner::unsign_object_at) into Django's
+    /// JSON tree without a serde pass (sessions, messages).
+    pub(crate) fn unsign_value_at<'a>(
+        &self,
+        signed: &'a str,
+        now: UnixTime,
+    ) -> Result<Verified<'a, crate::json::Value>> {
+        let (message, key_index, algorithm) = self.signer.verify(signed)?;
+        let (payload, timestamp) = self.check_timestamp(message, now)?;
+        let value = object::decode_value(payload, self.signer.max_payload_size())?;
+        Ok(self
+            .signer
+            .verified(value, message, key_index, algorithm)
+            .with_timestamp(timestamp))
+    }
+
     /// Re-signs a verified value with the current key and algorithm, keeping its
     /// original timestamp, so the fresh value expires when the old one would
     /// have.

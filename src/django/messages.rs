@@ -463,7 +463,7 @@ impl MessagesCookie {
     /// ```
     pub fn decode(&self, data: &str) -> Result<DecodedMessages> {
         let signed_error = if self.read_signed {
-            match self.signer.unsign_object_at::<Value>(data, UnixTime::now()) {
+            match self.signer.unsign_value_at(data, UnixTime::now()) {
                 Ok(verified) => {
                     let stale = verified.is_stale();
                     let (messages, not_finished) = parse_messages(verified.value())?;

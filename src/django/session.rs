@@ -8,7 +8,7 @@ use crate::algorithm::{Algorithm, MacKey};
 use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::python_std_b64decode;
 use crate::error::{Error, Malformed, PayloadError, Result};
-use crate::json::{self, Map};
+use crate::json::{self, Map, Value};
 use crate::key::KeyRing;
 use crate::timed::TimestampSigner;
 use crate::version::DjangoVersion;
@@ -470,15 +470,24 @@ impl SessionCodec {
     /// ```
     pub fn decode_at(&self, data: &str, now: UnixTime) -> Result<DecodedSession> {
         let signed_error = if self.read_signed {
-            match self.signer.unsign_object_at::<Map>(data, now) {
+            match self.signer.unsign_value_at(data, now) {
                 Ok(verified) => {
+                    let stale = verified.is_stale() || self.write_legacy;
+                    let (key_index, algorithm, timestamp) = (
+                        verified.key_index(),
+                        verified.algorithm(),
+                        verified.timestamp(),
+                    );
+                    let Value::Object(session) = verified.into_value() else {
+                        return Err(Error::Payload(PayloadError::Type));
+                    };
                     return Ok(DecodedSession {
-                        key_index: verified.key_index(),
-                        algorithm: verified.algorithm(),
-                        timestamp: verified.timestamp(),
-                        stale: verified.is_stale() || self.write_legacy,
+                        key_index,
+                        algorithm,
+                        timestamp,
+                        stale,
                         format: SessionFormat::Signed,
-                        session: verified.into_value(),
+                        session,
                     });
                 }
                 Err(error) => Some(error),

@@ -97,8 +97,12 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
 /// # Ok::<(), json::Error>(())
 /// ```
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let value = parse::parse(bytes)?;
-    T::deserialize(value)
+    T::deserialize(parse_value(bytes)?)
+}
+
+/// [`from_slice`] into the tree itself, skipping the serde pass.
+pub(crate) fn parse_value(bytes: &[u8]) -> Result<Value, Error> {
+    parse::parse(bytes)
 }
 
 /// Reads JSON text, as Python's `json.loads` of a `str` does: non-ASCII
