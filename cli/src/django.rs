@@ -508,7 +508,7 @@ fn reset_token(
         TokenCommand::Make { now, user_json } => {
             println!(
                 "{}",
-                tokens.make_token(&reset_user(user_json)?, now_naive(*now))
+                tokens.make_token(&reset_user(user_json)?, now_naive(*now))?
             );
         }
         TokenCommand::Check {

@@ -417,23 +417,50 @@ impl MessagesCookie {
                 unstored: Vec::new(),
             });
         }
-        // Keep as many messages as fit beside the sentinel; Django 5.0+ finds
-        // the count by bisection, earlier releases one message at a time, with
-        // the same result.
-        let mut keep = messages.len();
-        let mut value = all;
-        while keep > 0 {
-            keep -= 1;
+        // How many messages to keep beside the sentinel. Compression makes the
+        // fit non-monotonic, so the search order matters: Django 5.0+ bisects,
+        // earlier releases drop one message at a time.
+        let encode_kept = |keep: usize| {
             let kept = if remove_oldest {
                 &messages[messages.len() - keep..]
             } else {
                 &messages[..keep]
             };
-            value = self.encode_at(kept, true, now)?;
-            if !too_large(&value) {
-                break;
+            self.encode_at(kept, true, now)
+        };
+        let keep = if self.version >= DjangoVersion::V5_2 {
+            // bisect_keep_right / bisect_keep_left, over the number dropped.
+            let (mut lo, mut hi) = (0, messages.len());
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                let fits = if remove_oldest {
+                    !too_large(&encode_kept(messages.len() - mid)?)
+                } else {
+                    !too_large(&encode_kept(mid + 1)?)
+                };
+                match (remove_oldest, fits) {
+                    (true, false) => lo = mid + 1,
+                    (true, true) => hi = mid,
+                    (false, false) => hi = mid,
+                    (false, true) => lo = mid + 1,
+                }
             }
-        }
+            if remove_oldest {
+                messages.len() - lo
+            } else {
+                lo
+            }
+        } else {
+            let mut keep = messages.len();
+            while keep > 0 {
+                keep -= 1;
+                if !too_large(&encode_kept(keep)?) {
+                    break;
+                }
+            }
+            keep
+        };
+        let value = encode_kept(keep)?;
         let unstored = if remove_oldest {
             &messages[..messages.len() - keep]
         } else {
@@ -466,7 +493,7 @@ impl MessagesCookie {
             match self.signer.unsign_value_at(data, UnixTime::now()) {
                 Ok(verified) => {
                     let stale = verified.is_stale();
-                    let (messages, not_finished) = parse_messages(verified.value())?;
+                    let (messages, not_finished) = parse_messages(verified.value(), false)?;
                     return Ok(DecodedMessages {
                         messages,
                         not_finished,
@@ -493,7 +520,7 @@ impl MessagesCookie {
                 let verified = self.signer.unsign_at(data, UnixTime::now())?;
                 let value: Value = json::from_str(verified.value())
                     .map_err(|e| Error::Payload(e.into_payload_error()))?;
-                let (messages, not_finished) = parse_messages(&value)?;
+                let (messages, not_finished) = parse_messages(&value, false)?;
                 Ok(DecodedMessages {
                     messages,
                     not_finished,
@@ -527,7 +554,7 @@ impl MessagesCookie {
             .ok_or(Error::BadSignature)?;
         let value: Value =
             json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
-        let (messages, not_finished) = parse_messages(&value)?;
+        let (messages, not_finished) = parse_messages(&value, self.version == DjangoVersion::V2_2)?;
         let stale = key_index != 0 || self.version != DjangoVersion::V2_2;
         Ok(DecodedMessages {
             messages,
@@ -542,7 +569,10 @@ impl MessagesCookie {
 /// Turns Django's message list back into messages: each entry
 /// `["__json_message", safe, level, message(, extra_tags)]`, and the sentinel
 /// string last when present.
-fn parse_messages(value: &Value) -> Result<(Vec<Message>, bool)> {
+///
+/// `three_element_entries`: Django ≤ 3.0 also read `[key, level, message]`,
+/// the form messages had before 1.x added the safe flag.
+fn parse_messages(value: &Value, three_element_entries: bool) -> Result<(Vec<Message>, bool)> {
     let bad = || Error::Payload(PayloadError::Type);
     let Value::Array(items) = value else {
         return Err(bad());
@@ -558,10 +588,21 @@ fn parse_messages(value: &Value) -> Result<(Vec<Message>, bool)> {
                 return Err(bad());
             };
             match fields.as_slice() {
+                [Value::String(key), level, Value::String(text)]
+                    if key == MESSAGE_KEY && three_element_entries =>
+                {
+                    let level = python_int(level).ok_or_else(bad)?;
+                    Ok(Message {
+                        level,
+                        message: text.clone(),
+                        extra_tags: None,
+                        safe: false,
+                    })
+                }
                 [
                     Value::String(key),
                     safe,
-                    Value::Integer(level),
+                    level,
                     Value::String(text),
                     rest @ ..,
                 ] if key == MESSAGE_KEY && rest.len() <= 1 => {
@@ -570,14 +611,12 @@ fn parse_messages(value: &Value) -> Result<(Vec<Message>, bool)> {
                         Some(Value::String(tags)) => Some(tags.clone()),
                         Some(_) => return Err(bad()),
                     };
-                    let safe =
-                        !matches!(safe, Value::Integer(0) | Value::Bool(false) | Value::Null);
-                    let level = i64::try_from(*level).map_err(|_| bad())?;
+                    let level = python_int(level).ok_or_else(bad)?;
                     Ok(Message {
                         level,
                         message: text.clone(),
                         extra_tags,
-                        safe,
+                        safe: python_truthy(safe),
                     })
                 }
                 _ => Err(bad()),
@@ -585,4 +624,31 @@ fn parse_messages(value: &Value) -> Result<(Vec<Message>, bool)> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((messages, not_finished))
+}
+
+/// Python's `bool(value)`: Django tests the safe flag for truth.
+fn python_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Integer(n) => *n != 0,
+        Value::Float(x) => *x != 0.0,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
+/// Python's `int(value)`, which `Message` applies to the level: integers,
+/// booleans, finite floats (truncated) and decimal text.
+fn python_int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Integer(n) => i64::try_from(*n).ok(),
+        Value::Bool(b) => Some(i64::from(*b)),
+        // Truncation toward zero is Python's int(float); the range check keeps it exact.
+        #[allow(clippy::cast_possible_truncation)]
+        Value::Float(x) if x.is_finite() && x.abs() < 9.0e18 => Some(x.trunc() as i64),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
 }

@@ -123,7 +123,7 @@ pub struct TokenMatch {
 /// let tokens = PasswordResetTokens::builder(&ring).build()?;
 /// let user = ResetUser::new("1", "pbkdf2_sha256$600000$salt$hash").email("a@example.com");
 /// let now = datetime!(2020-09-13 12:26:40);
-/// let token = tokens.make_token(&user, now);
+/// let token = tokens.make_token(&user, now)?;
 /// assert_eq!(token, "aa518g-146e04a745ac3c480c258248aab4acaf");
 /// assert_eq!(tokens.check_token(&user, &token, now)?.key_index, 0);
 /// # Ok::<(), signring::Error>(())
@@ -168,7 +168,7 @@ impl PasswordResetTokensBuilder<'_> {
     /// use time::macros::datetime;
     /// let tokens = PasswordResetTokens::builder(&ring).django(DjangoVersion::V2_2).build()?;
     /// let user = ResetUser::new("1", "pbkdf2_sha256$600000$salt$hash").email("a@example.com");
-    /// assert_eq!(tokens.make_token(&user, datetime!(2020-09-13 12:26:40)), "5jv-98487645dda0e9688781");
+    /// assert_eq!(tokens.make_token(&user, datetime!(2020-09-13 12:26:40))?, "5jv-98487645dda0e9688781");
     /// # Ok::<(), signring::Error>(())
     /// ```
     pub fn django(mut self, version: DjangoVersion) -> Self {
@@ -366,19 +366,31 @@ impl PasswordResetTokens {
 
     /// A token for `user`, made at the naive local time `now`.
     ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Unsupported`] for a clock before 2001-01-01, where Django
+    /// raises `ValueError` (a negative base36 timestamp).
+    ///
     /// # Example
     ///
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// use signring::django::{PasswordResetTokens, ResetUser};
+    /// use time::macros::datetime;
     /// let tokens = PasswordResetTokens::builder(&ring).build()?;
-    /// let token = tokens.make_token(&ResetUser::new("1", "x"), time::macros::datetime!(2030-01-01 0:00));
+    /// let token = tokens.make_token(&ResetUser::new("1", "x"), datetime!(2030-01-01 0:00))?;
     /// assert!(token.starts_with("f4utc0-"));
+    /// assert!(tokens.make_token(&ResetUser::new("1", "x"), datetime!(2000-12-31 23:59:59)).is_err());
     /// # Ok::<(), signring::Error>(())
     /// ```
-    #[must_use]
-    pub fn make_token(&self, user: &ResetUser, now: PrimitiveDateTime) -> String {
-        self.token(&self.keys[0], user, self.timestamp(now))
+    pub fn make_token(&self, user: &ResetUser, now: PrimitiveDateTime) -> Result<String> {
+        let timestamp = self.timestamp(now);
+        if timestamp < 0 {
+            return Err(Error::Config(ConfigError::Unsupported(
+                "a clock before 2001-01-01",
+            )));
+        }
+        Ok(self.token(&self.keys[0], user, timestamp))
     }
 
     fn token(&self, key: &MacKey, user: &ResetUser, timestamp: i64) -> String {
@@ -427,7 +439,7 @@ impl PasswordResetTokens {
     /// use time::macros::datetime;
     /// let tokens = PasswordResetTokens::builder(&ring).build()?;
     /// let user = ResetUser::new("1", "x");
-    /// let token = tokens.make_token(&user, datetime!(2030-01-01 0:00));
+    /// let token = tokens.make_token(&user, datetime!(2030-01-01 0:00))?;
     /// assert!(tokens.check_token(&user, &token, datetime!(2030-01-04 0:00)).is_ok());
     /// assert!(matches!(tokens.check_token(&user, &token, datetime!(2030-01-04 0:00:01)), Err(Error::Expired { .. })));
     /// let changed = ResetUser::new("1", "y");

@@ -25,6 +25,11 @@ committed vector file tests/data/django/django-<X.Y>[-<alg>].json ("profile"):
             from Django's own per-key verdicts (django_oracle.py emulate_ring);
             those checks are marked "signring ring" in their names.
 
+(d)-(f) the same for Django's own artifacts (`signring django ...`: sessions,
+            auth hash and get_user, reset tokens, signed cookies, messages, key
+            checks) against tests/data/django/adapters-<X.Y>[-sha1].json; see
+            adapter_checks.py.
+
 Prints one summary line per profile and a final "N passed, M failed" line; exits
 1 on any failure. Runs with any Python 3.8+ (Django is only used inside the
 venvs, through django_oracle.py).
@@ -41,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from adapter_checks import AdapterChecker, AdapterProfile, adapter_files
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "gen_vectors.py")
@@ -622,27 +629,39 @@ def main():
     ap.add_argument("--venvs", required=True, help="directory made by tests/django/venv.sh")
     ap.add_argument("--signring", required=True, help="path to the signring CLI binary")
     ap.add_argument("--vectors", required=True, help="directory of committed vector files")
-    ap.add_argument("--parts", default="abc", help="which parts to run (default abc)")
+    ap.add_argument("--parts", default="abcdef", help="which parts to run (default abcdef)")
     ap.add_argument("--max-failures", type=int, default=60,
                     help="print at most this many failure details (all are counted)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
     files = sorted(f for f in os.listdir(args.vectors) if FILE_RE.match(f))
-    if not files:
+    if not any(p in args.parts for p in "abc"):
+        files = []
+    elif not files:
         print("no django-*.json vector files in %s" % args.vectors)
         print("0 passed, 1 failed")
         return 1
     profiles = [Profile(os.path.join(args.vectors, f)) for f in files]
     checker = Checker(args)
+    adapters = [AdapterProfile(os.path.join(args.vectors, f)) for f in adapter_files(args.vectors)]
+    if any(p in args.parts for p in "def") and not adapters:
+        print("no adapters-*.json vector files in %s" % args.vectors)
+        print("0 passed, 1 failed")
+        return 1
+    if not any(p in args.parts for p in "def"):
+        adapters = []
+    achecker = AdapterChecker(args, checker.tmp, checker.result)
     cli_ok = os.path.isfile(args.signring) and os.access(args.signring, os.X_OK)
     started = time.time()
 
     # (a) for all profiles at once (two at a time: 2 cores)
     regen = {}
-    if "a" in args.parts:
+    if "a" in args.parts or "d" in args.parts:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
-            futs = {p.name: ex.submit(checker.regen, p) for p in profiles}
+            futs = {p.name: ex.submit(checker.regen, p) for p in profiles if "a" in args.parts}
+            futs.update({p.name: ex.submit(achecker.regen, p) for p in adapters
+                         if "d" in args.parts})
             regen = {k: f.result() for k, f in futs.items()}
 
     for prof in profiles:
@@ -669,6 +688,30 @@ def main():
         print("%s (Django %s%s): %d passed, %d failed [%.1fs]" % (
             prof.name, prof.ver, ", DEFAULT_HASHING_ALGORITHM=" + prof.dha if prof.dha else "",
             prof.passed, prof.failed, time.time() - t0))
+    for prof in adapters:
+        t0 = time.time()
+        if "d" in args.parts:
+            ok, detail = regen[prof.name]
+            checker.result(prof, "[d] regenerated vectors identical to %s" % prof.path, ok, detail)
+        if ("e" in args.parts or "f" in args.parts) and not cli_ok:
+            checker.result(prof, "[e/f] signring CLI", False,
+                           "no executable at %s (build it: cargo build -p signring-cli)"
+                           % args.signring)
+        elif not os.path.exists(achecker.venv_python(prof)):
+            checker.result(prof, "[e/f] venv", False, "missing %s" % achecker.venv_python(prof))
+        else:
+            for part, run in (("e", achecker.run_e), ("f", achecker.run_f)):
+                if part not in args.parts:
+                    continue
+                try:
+                    run(prof)
+                except Exception as e:  # noqa: BLE001 - an oracle crash is one failure
+                    checker.result(prof, "[%s] harness" % part, False,
+                                   "%s: %s" % (type(e).__name__, e))
+        print("%s (Django %s%s): %d passed, %d failed [%.1fs]" % (
+            prof.name, prof.ver, ", DEFAULT_HASHING_ALGORITHM=" + prof.dha if prof.dha else "",
+            prof.passed, prof.failed, time.time() - t0))
+    profiles = profiles + adapters
     passed = sum(p.passed for p in profiles)
     failed = sum(p.failed for p in profiles)
     if checker.failures_shown > args.max_failures:

@@ -4,6 +4,8 @@
 
 mod api;
 #[cfg(feature = "django")]
+mod django_adapters;
+#[cfg(feature = "django")]
 mod django_proptests;
 mod django_vectors;
 mod proptests;
