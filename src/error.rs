@@ -157,6 +157,12 @@ impl fmt::Display for PayloadError {
 pub enum ConfigError {
     /// A secret key is empty (Django refuses to start).
     EmptyKey,
+    /// The same key is in the ring twice.
+    DuplicateKey,
+    /// The current key is past its `not_after`.
+    CurrentKeyExpired,
+    /// [`KeyRing::promote`](crate::KeyRing::promote) found no staged key.
+    NothingStaged,
     /// The separator is empty or only made of `[A-z0-9-_=]` (Django's rule).
     UnsafeSeparator,
     /// The algorithm name is not one signring supports.
@@ -171,6 +177,9 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::EmptyKey => f.write_str("secret key is empty"),
+            Self::DuplicateKey => f.write_str("the same key is in the ring twice"),
+            Self::CurrentKeyExpired => f.write_str("the current key is past its not_after"),
+            Self::NothingStaged => f.write_str("no staged key to promote"),
             Self::UnsafeSeparator => {
                 f.write_str("separator is empty or made only of [A-z0-9-_=] characters")
             }

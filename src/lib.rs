@@ -8,6 +8,7 @@ mod encoding;
 mod error;
 mod key;
 mod object;
+mod ring;
 mod signer;
 mod timed;
 mod verified;
@@ -22,7 +23,8 @@ pub mod json;
 pub use algorithm::Algorithm;
 pub use clock::{MaxAge, UnixTime};
 pub use error::{ConfigError, Error, Malformed, PayloadError};
-pub use key::{KeyRing, SecretKey};
+pub use key::SecretKey;
+pub use ring::{KeyId, KeyRing, KeyRole, RingKey};
 pub use signer::{
     DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder,
 };

@@ -8,13 +8,13 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use crate::algorithm::{Algorithm, MacKey};
-use crate::clock::MaxAge;
+use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::{
     MAX_DIGEST_LEN, MAX_SIGNATURE_LEN, b64u_decode_signature, b64u_encode_digest,
 };
 use crate::error::{ConfigError, Error, Malformed, Result};
-use crate::key::KeyRing;
 use crate::object;
+use crate::ring::{KeyRing, KeyRole};
 use crate::verified::Verified;
 use crate::version::DjangoVersion;
 
@@ -53,6 +53,8 @@ pub const DEFAULT_MAX_INPUT_LEN: usize = 4 << 20;
 pub struct Signer {
     /// One keyed state per ring key, current first.
     keys: Box<[MacKey]>,
+    /// Each key's role and expiry, in the same order.
+    roles: Box<[(KeyRole, Option<UnixTime>)]>,
     /// SHA-1 with the current key, where Django 3.1–3.2's legacy path applies.
     legacy_sha1: Option<MacKey>,
     algorithm: Algorithm,
@@ -307,6 +309,14 @@ impl<'r, S> SignerBuilder<'r, S> {
         });
         Ok(Signer {
             keys,
+            roles: (0..self.ring.key_count())
+                .map(|i| {
+                    (
+                        self.ring.role(i).unwrap_or(KeyRole::Fallback),
+                        self.ring.not_after(i),
+                    )
+                })
+                .collect(),
             legacy_sha1,
             algorithm,
             sep: self.sep.into_boxed_str(),
@@ -465,7 +475,7 @@ impl Signer {
     /// # Ok::<(), signring::Error>(())
     /// ```
     pub fn unsign<'a>(&self, signed: &'a str) -> Result<Verified<'a, &'a str>> {
-        let (message, key_index, algorithm) = self.verify(signed)?;
+        let (message, key_index, algorithm) = self.verify(signed, None)?;
         Ok(self.verified(message, message, key_index, algorithm))
     }
 
@@ -522,7 +532,7 @@ impl Signer {
         &self,
         signed: &'a str,
     ) -> Result<Verified<'a, T>> {
-        let (message, key_index, algorithm) = self.verify(signed)?;
+        let (message, key_index, algorithm) = self.verify(signed, None)?;
         let value = object::decode(message, self.max_payload_size)?;
         Ok(self.verified(value, message, key_index, algorithm))
     }
@@ -566,13 +576,21 @@ impl Signer {
         key_index: usize,
         algorithm: Algorithm,
     ) -> Verified<'a, T> {
-        let stale = key_index != 0 || algorithm != self.algorithm;
+        let role = self.roles.get(key_index).map_or(KeyRole::Fallback, |r| r.0);
+        let stale = role == KeyRole::Fallback || algorithm != self.algorithm;
         Verified::new(value, message, key_index, algorithm, stale)
     }
 
     /// Checks the signature and returns the signed part, the index of the key
     /// that matched and the algorithm that matched.
-    pub(crate) fn verify<'a>(&self, signed: &'a str) -> Result<(&'a str, usize, Algorithm)> {
+    ///
+    /// `now` is read only when a key with a `not_after` matched; `None` means
+    /// the system clock.
+    pub(crate) fn verify<'a>(
+        &self,
+        signed: &'a str,
+        now: Option<UnixTime>,
+    ) -> Result<(&'a str, usize, Algorithm)> {
         if signed.len() > self.max_input_len {
             return Err(Error::Malformed(Malformed::TooLong {
                 limit: self.max_input_len,
@@ -596,6 +614,13 @@ impl Signer {
                     .position(|key| tag_matches(key, message, expected))
             };
             if let Some(index) = found {
+                // A key past its not_after no longer verifies (keys are
+                // distinct, so no other key can match instead).
+                if let Some((_, Some(not_after))) = self.roles.get(index)
+                    && now.unwrap_or_else(UnixTime::now) > *not_after
+                {
+                    return Err(Error::BadSignature);
+                }
                 return Ok((message, index, self.algorithm));
             }
         }
@@ -712,16 +737,6 @@ mod tests {
             assert_eq!(every.unsign(&signed).unwrap().key_index(), index);
             assert_eq!(early.unsign(&signed).unwrap().key_index(), index);
         }
-        let duplicate = KeyRing::new("k0").unwrap().with_fallback("k0").unwrap();
-        let every = Signer::builder(&duplicate)
-            .try_every_key(true)
-            .build()
-            .unwrap();
-        assert_eq!(
-            every.unsign(&every.sign("v")).unwrap().key_index(),
-            0,
-            "the first match wins"
-        );
         assert_eq!(
             every.unsign("v:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
             Err(Error::BadSignature)

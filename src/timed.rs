@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::{b62_decode, b62_encode};
 use crate::error::{Error, Malformed, Result};
-use crate::key::KeyRing;
 use crate::object;
+use crate::ring::KeyRing;
 use crate::signer::{Signer, SignerBuilder};
 use crate::verified::Verified;
 
@@ -233,7 +233,7 @@ impl TimestampSigner {
     /// # Ok::<(), signring::Error>(())
     /// ```
     pub fn unsign_at<'a>(&self, signed: &'a str, now: UnixTime) -> Result<Verified<'a, &'a str>> {
-        let (message, key_index, algorithm) = self.signer.verify(signed)?;
+        let (message, key_index, algorithm) = self.signer.verify(signed, Some(now))?;
         let (value, timestamp) = self.check_timestamp(message, now)?;
         Ok(self
             .signer
@@ -362,7 +362,7 @@ impl TimestampSigner {
         signed: &'a str,
         now: UnixTime,
     ) -> Result<Verified<'a, T>> {
-        let (message, key_index, algorithm) = self.signer.verify(signed)?;
+        let (message, key_index, algorithm) = self.signer.verify(signed, Some(now))?;
         let (payload, timestamp) = self.check_timestamp(message, now)?;
         let value = object::decode(payload, self.signer.max_payload_size())?;
         Ok(self
@@ -378,7 +378,7 @@ impl TimestampSigner {
         signed: &'a str,
         now: UnixTime,
     ) -> Result<Verified<'a, crate::json::Value>> {
-        let (message, key_index, algorithm) = self.signer.verify(signed)?;
+        let (message, key_index, algorithm) = self.signer.verify(signed, Some(now))?;
         let (payload, timestamp) = self.check_timestamp(message, now)?;
         let value = object::decode_value(payload, self.signer.max_payload_size())?;
         Ok(self

@@ -82,7 +82,7 @@ fn marker_freed_by(f: impl FnOnce() -> Result<(), Error>) -> Result<bool, Error>
 
 fn ring_with_fallbacks() -> Result<KeyRing, Error> {
     KeyRing::from_key(SecretKey::new(MARKER)?)
-        .with_fallback_key(SecretKey::new(FALLBACK_ONE)?)
+        .with_fallback_key(SecretKey::new(FALLBACK_ONE)?)?
         .with_fallback(FALLBACK_TWO)
 }
 

@@ -8,7 +8,7 @@ use crate::clock::UnixTime;
 use crate::django::session::{SessionCodec, SessionFormat};
 use crate::error::{Error, Result};
 use crate::json::Value;
-use crate::key::KeyRing;
+use crate::ring::KeyRing;
 use crate::version::DjangoVersion;
 
 const AUTH_HASH_SALT: &[u8] = b"django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";

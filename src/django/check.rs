@@ -1,6 +1,7 @@
 //! Django's `SECRET_KEY` system checks (`manage.py check --deploy`).
 
-use crate::key::{KeyRing, SecretKey};
+use crate::key::SecretKey;
+use crate::ring::KeyRing;
 use crate::version::DjangoVersion;
 
 const MIN_LENGTH: usize = 50;

@@ -3,7 +3,8 @@
 
 use crate::clock::{MaxAge, UnixTime};
 use crate::error::{Error, Malformed, Result};
-use crate::key::{KeyRing, SecretKey};
+use crate::key::SecretKey;
+use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
 use crate::version::DjangoVersion;
 
@@ -11,20 +12,15 @@ use crate::version::DjangoVersion;
 const COOKIE_KEY_PREFIX: &[u8] = b"django.http.cookies";
 
 /// The ring of the cookie signer: every key prefixed with `django.http.cookies`
-/// (Django's `get_cookie_signer`), fallbacks in order.
+/// (Django's `get_cookie_signer`), in the same order with the same roles.
 pub(crate) fn cookie_ring(ring: &KeyRing) -> KeyRing {
-    let prefixed = |key: &SecretKey| {
+    ring.map_keys(|key: &SecretKey| {
         let mut bytes = Vec::with_capacity(COOKIE_KEY_PREFIX.len() + key.len());
         bytes.extend_from_slice(COOKIE_KEY_PREFIX);
         bytes.extend_from_slice(key.as_bytes());
         // The prefix makes it non-empty.
         SecretKey::from_vec(bytes).unwrap_or_else(|_| unreachable!())
-    };
-    ring.fallbacks()
-        .iter()
-        .fold(KeyRing::from_key(prefixed(ring.current())), |out, key| {
-            out.with_fallback_key(prefixed(key))
-        })
+    })
 }
 
 /// Which salt verified a signed cookie.

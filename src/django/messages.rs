@@ -9,7 +9,7 @@ use crate::clock::UnixTime;
 use crate::django::cookie::{cookie_ring, quote_cookie_value};
 use crate::error::{Error, Malformed, PayloadError, Result};
 use crate::json::{self, Value};
-use crate::key::KeyRing;
+use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
 use crate::version::DjangoVersion;
 

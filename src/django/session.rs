@@ -9,7 +9,7 @@ use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::python_std_b64decode;
 use crate::error::{Error, Malformed, PayloadError, Result};
 use crate::json::{self, Map, Value};
-use crate::key::KeyRing;
+use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
 use crate::version::DjangoVersion;
 

@@ -7,7 +7,7 @@ use time::{Date, Month, PrimitiveDateTime, Time};
 
 use crate::algorithm::{Algorithm, MacKey};
 use crate::error::{ConfigError, Error, Malformed, Result};
-use crate::key::KeyRing;
+use crate::ring::KeyRing;
 use crate::version::DjangoVersion;
 
 const KEY_SALT: &[u8] = b"django.contrib.auth.tokens.PasswordResetTokenGenerator";

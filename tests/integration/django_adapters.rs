@@ -33,7 +33,7 @@ impl Vectors {
         self.keys[1..]
             .iter()
             .fold(KeyRing::from_key(self.keys[0].clone()), |r, k| {
-                r.with_fallback_key(k.clone())
+                r.with_fallback_key(k.clone()).unwrap()
             })
     }
 

@@ -39,10 +39,14 @@ impl Vectors {
             Some(hex) => SecretKey::new(unhex(hex)).unwrap(),
             None => self.keys[0].clone(),
         };
+        // Django lets SECRET_KEY_FALLBACKS repeat an explicit key; a ring
+        // refuses duplicates, and dropping the repeat changes no verdict (the
+        // current key is tried first).
         self.keys[1..]
             .iter()
-            .fold(KeyRing::from_key(current), |ring, key| {
-                ring.with_fallback_key(key.clone())
+            .filter(|key| **key != current)
+            .fold(KeyRing::from_key(current.clone()), |ring, key| {
+                ring.with_fallback_key(key.clone()).unwrap()
             })
     }
 
@@ -121,7 +125,13 @@ fn check_verification<T>(
     counts: &mut BTreeMap<&'static str, usize>,
 ) {
     let expected = &case["result"];
-    let signed_with = case["signed_with"].as_u64().map(|i| i as usize);
+    // Where the signing key sits in the ring (Django's list may repeat a key).
+    let ring = vectors.ring(case);
+    let signed_with = case["signed_with"].as_u64().map(|i| {
+        ring.keys()
+            .position(|k| *k == vectors.keys[i as usize])
+            .unwrap_or(i as usize)
+    });
     if expected["ok"].as_bool().unwrap() {
         let verified =
             result.unwrap_or_else(|e| panic!("{ctx}: django accepted, signring said {e}"));
