@@ -163,6 +163,9 @@ pub enum ConfigError {
     CurrentKeyExpired,
     /// [`KeyRing::promote`](crate::KeyRing::promote) found no staged key.
     NothingStaged,
+    /// A key source (environment, file) is missing or malformed; the message
+    /// names the source, never a key.
+    Source(String),
     /// The separator is empty or only made of `[A-z0-9-_=]` (Django's rule).
     UnsafeSeparator,
     /// The algorithm name is not one signring supports.
@@ -180,6 +183,7 @@ impl fmt::Display for ConfigError {
             Self::DuplicateKey => f.write_str("the same key is in the ring twice"),
             Self::CurrentKeyExpired => f.write_str("the current key is past its not_after"),
             Self::NothingStaged => f.write_str("no staged key to promote"),
+            Self::Source(what) => f.write_str(what),
             Self::UnsafeSeparator => {
                 f.write_str("separator is empty or made only of [A-z0-9-_=] characters")
             }

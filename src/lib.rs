@@ -7,6 +7,7 @@ mod clock;
 mod encoding;
 mod error;
 mod key;
+mod load;
 mod object;
 mod ring;
 mod signer;
@@ -24,6 +25,7 @@ pub use algorithm::Algorithm;
 pub use clock::{MaxAge, UnixTime};
 pub use error::{ConfigError, Error, Malformed, PayloadError};
 pub use key::SecretKey;
+pub use load::{ConfigSecret, KeyConfig, RingConfig};
 pub use ring::{KeyId, KeyRing, KeyRole, RingKey};
 pub use signer::{
     DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder,
