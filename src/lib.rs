@@ -9,6 +9,7 @@ mod error;
 mod key;
 mod load;
 mod object;
+mod observe;
 mod ring;
 mod signer;
 mod timed;
@@ -26,6 +27,7 @@ pub use clock::{MaxAge, UnixTime};
 pub use error::{ConfigError, Error, Malformed, PayloadError};
 pub use key::SecretKey;
 pub use load::{ConfigSecret, KeyConfig, RingConfig};
+pub use observe::{CountReport, KeyCount, Outcome, VerifyCounters, VerifyObserver};
 pub use ring::{KeyId, KeyRing, KeyRole, RingKey};
 pub use signer::{
     DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder,

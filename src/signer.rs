@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -14,6 +15,7 @@ use crate::encoding::{
 };
 use crate::error::{ConfigError, Error, Malformed, Result};
 use crate::object;
+use crate::observe::{Outcome, VerifyObserver};
 use crate::ring::{KeyRing, KeyRole};
 use crate::verified::Verified;
 use crate::version::DjangoVersion;
@@ -55,6 +57,7 @@ pub struct Signer {
     keys: Box<[MacKey]>,
     /// Each key's role and expiry, in the same order.
     roles: Box<[(KeyRole, Option<UnixTime>)]>,
+    observer: Option<Arc<dyn VerifyObserver>>,
     /// SHA-1 with the current key, where Django 3.1–3.2's legacy path applies.
     legacy_sha1: Option<MacKey>,
     algorithm: Algorithm,
@@ -96,6 +99,7 @@ pub struct SignerBuilder<'r, S> {
     max_payload_size: usize,
     max_input_len: usize,
     try_every_key: bool,
+    observer: Option<Arc<dyn VerifyObserver>>,
     pub(crate) max_age: Option<MaxAge>,
     kind: PhantomData<fn() -> S>,
 }
@@ -113,6 +117,7 @@ impl<'r, S> SignerBuilder<'r, S> {
             max_payload_size: DEFAULT_MAX_PAYLOAD_SIZE,
             max_input_len: DEFAULT_MAX_INPUT_LEN,
             try_every_key: false,
+            observer: None,
             max_age: None,
             kind: PhantomData,
         }
@@ -270,6 +275,25 @@ impl<'r, S> SignerBuilder<'r, S> {
         self
     }
 
+    /// Reports every verification to `observer` (see [`VerifyCounters`](crate::VerifyCounters)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use std::sync::Arc;
+    /// let counters = Arc::new(signring::VerifyCounters::new(&ring));
+    /// let signer = signring::Signer::builder(&ring).observer(counters.clone()).build()?;
+    /// let signed = signer.sign("v");
+    /// let _ = signer.unsign(&signed)?;
+    /// assert_eq!(counters.report().keys[0].verified, 1);
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn observer(mut self, observer: Arc<dyn VerifyObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     fn build_signer(self) -> Result<Signer> {
         if is_unsafe_separator(&self.sep) {
             return Err(Error::Config(ConfigError::UnsafeSeparator));
@@ -324,6 +348,7 @@ impl<'r, S> SignerBuilder<'r, S> {
             max_payload_size: self.max_payload_size,
             max_input_len: self.max_input_len,
             try_every_key: self.try_every_key,
+            observer: self.observer,
         })
     }
 }
@@ -587,6 +612,27 @@ impl Signer {
     /// `now` is read only when a key with a `not_after` matched; `None` means
     /// the system clock.
     pub(crate) fn verify<'a>(
+        &self,
+        signed: &'a str,
+        now: Option<UnixTime>,
+    ) -> Result<(&'a str, usize, Algorithm)> {
+        let result = self.verify_unobserved(signed, now);
+        if let Some(observer) = &self.observer {
+            match &result {
+                Ok((_, _, algorithm)) if *algorithm != self.algorithm => {
+                    observer.observe(Outcome::Legacy, Some(0))
+                }
+                Ok((_, index, _)) => {
+                    let role = self.roles.get(*index).map_or(KeyRole::Fallback, |r| r.0);
+                    observer.observe(Outcome::of_role(role), Some(*index));
+                }
+                Err(_) => observer.observe(Outcome::Failed, None),
+            }
+        }
+        result
+    }
+
+    fn verify_unobserved<'a>(
         &self,
         signed: &'a str,
         now: Option<UnixTime>,
