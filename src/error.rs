@@ -163,6 +163,8 @@ pub enum ConfigError {
     CurrentKeyExpired,
     /// [`KeyRing::promote`](crate::KeyRing::promote) found no staged key.
     NothingStaged,
+    /// A key fails Django's checks (named by its setting, never shown).
+    WeakKey(String),
     /// A key source (environment, file) is missing or malformed; the message
     /// names the source, never a key.
     Source(String),
@@ -184,6 +186,9 @@ impl fmt::Display for ConfigError {
             Self::CurrentKeyExpired => f.write_str("the current key is past its not_after"),
             Self::NothingStaged => f.write_str("no staged key to promote"),
             Self::Source(what) => f.write_str(what),
+            Self::WeakKey(setting) => {
+                write!(f, "{setting} is weak (Django's security.W009/W025 checks)")
+            }
             Self::UnsafeSeparator => {
                 f.write_str("separator is empty or made only of [A-z0-9-_=] characters")
             }

@@ -78,6 +78,59 @@ impl SecretKey {
         Ok(Self { bytes })
     }
 
+    /// A new key in the shape Django's `get_random_secret_key` makes: 50
+    /// characters drawn uniformly from `a-z0-9!@#$%^&*(-_=+)` by the operating
+    /// system's random generator, regenerated in the (vanishingly rare) case it
+    /// would fail Django's key checks.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Source`] if the operating system's random generator
+    /// fails.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{DjangoVersion, KeyRing, SecretKey};
+    /// let key = SecretKey::generate()?;
+    /// assert_eq!(key.len(), 50);
+    /// assert!(KeyRing::from_key(key).require_strong_keys(DjangoVersion::default()).is_ok());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn generate() -> Result<Self> {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
+        const LENGTH: usize = 50;
+        // The largest multiple of the alphabet size below 256: rejecting bytes
+        // above it keeps every character equally likely.
+        const LIMIT: u8 = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+        loop {
+            let mut key = Vec::with_capacity(LENGTH);
+            let mut random = [0u8; 64];
+            while key.len() < LENGTH {
+                getrandom::fill(&mut random).map_err(|_| {
+                    Error::Config(ConfigError::Source("the OS random generator failed".into()))
+                })?;
+                key.extend(
+                    random
+                        .iter()
+                        .filter(|&&b| b < LIMIT)
+                        .map(|&b| ALPHABET[usize::from(b) % ALPHABET.len()])
+                        .take(LENGTH - key.len()),
+                );
+            }
+            random.zeroize();
+            let mut unique = key.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            let strong = unique.len() >= 5;
+            unique.zeroize();
+            if strong {
+                return Self::from_vec(key);
+            }
+            key.zeroize();
+        }
+    }
+
     /// The key's length in bytes (never zero).
     ///
     /// # Example

@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod algorithm;
+mod check;
 mod clock;
 mod encoding;
 mod error;
@@ -23,6 +24,7 @@ pub mod json;
 
 // The public interface is:
 pub use algorithm::Algorithm;
+pub use check::{KeyWarning, check_keys};
 pub use clock::{MaxAge, UnixTime};
 pub use error::{ConfigError, Error, Malformed, PayloadError};
 pub use key::SecretKey;

@@ -48,17 +48,16 @@
 //! ```
 
 mod auth;
-mod check;
 mod cookie;
 mod messages;
 mod session;
 mod token;
 
+pub use crate::check::{KeyWarning, check_keys};
 pub use auth::{
     AuthHashMatch, GetUser, RotateError, RotatedSession, SESSION_HASH_KEY, SESSION_USER_ID_KEY,
     SessionAuthHash,
 };
-pub use check::{KeyWarning, check_keys};
 pub use cookie::{
     SaltVariant, SignedCookie, SignedCookieBuilder, VerifiedCookie, quote_cookie_value,
     unquote_cookie_value,

@@ -1,4 +1,5 @@
-//! Django's `SECRET_KEY` system checks (`manage.py check --deploy`).
+//! Django's `SECRET_KEY` system checks (`manage.py check --deploy`), and the
+//! policy that refuses weak keys.
 
 use crate::key::SecretKey;
 use crate::ring::KeyRing;
@@ -13,7 +14,7 @@ const INSECURE_PREFIX: &str = "django-insecure-";
 /// # Example
 ///
 /// ```
-/// use signring::{KeyRing, django::check_keys};
+/// use signring::{KeyRing, check_keys};
 /// let ring = KeyRing::new("short")?;
 /// let warnings = check_keys(&ring, Default::default());
 /// assert_eq!(warnings[0].id, "security.W009");
@@ -41,7 +42,7 @@ pub struct KeyWarning {
 /// # Example
 ///
 /// ```
-/// use signring::{DjangoVersion, KeyRing, django::check_keys};
+/// use signring::{DjangoVersion, KeyRing, check_keys};
 /// let ring = KeyRing::new("django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789")?
 ///     .with_fallback("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")?;
 /// let ids: Vec<_> = check_keys(&ring, DjangoVersion::V4_2).into_iter().map(|w| (w.id, w.setting)).collect();
@@ -112,5 +113,35 @@ fn message(version: DjangoVersion, setting: &str) -> String {
              Please generate a long and random value, otherwise many of Django's security-critical features will \
              be vulnerable to attack."
         ),
+    }
+}
+
+impl KeyRing {
+    /// Refuses a ring with any key Django's checks call weak (the policy for
+    /// services that must not start with a weak key; use [`check_keys`] to
+    /// only warn).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::WeakKey`](crate::ConfigError::WeakKey) naming the first
+    /// weak key's setting (`SECRET_KEY` or `SECRET_KEY_FALLBACKS[i]`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{DjangoVersion, KeyRing};
+    /// let weak = KeyRing::new("short")?;
+    /// assert!(weak.require_strong_keys(DjangoVersion::default()).is_err());
+    /// let strong = KeyRing::new("x9$kP2#mQ7!vL4@nR8%tW1^yZ6&bC3*dF5(gH0)jK-_=+qsuoiea")?;
+    /// assert!(strong.require_strong_keys(DjangoVersion::default()).is_ok());
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn require_strong_keys(self, version: DjangoVersion) -> crate::error::Result<Self> {
+        match check_keys(&self, version).into_iter().next() {
+            Some(warning) => Err(crate::Error::Config(crate::ConfigError::WeakKey(
+                warning.setting,
+            ))),
+            None => Ok(self),
+        }
     }
 }
