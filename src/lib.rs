@@ -12,6 +12,7 @@ mod load;
 mod object;
 mod observe;
 mod ring;
+mod rotation;
 mod signer;
 mod timed;
 mod verified;
@@ -31,6 +32,7 @@ pub use key::SecretKey;
 pub use load::{ConfigSecret, KeyConfig, RingConfig};
 pub use observe::{CountReport, KeyCount, Outcome, VerifyCounters, VerifyObserver};
 pub use ring::{KeyId, KeyRing, KeyRole, RingKey};
+pub use rotation::{RotationPhase, RotationPlan};
 pub use signer::{
     DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder,
 };
