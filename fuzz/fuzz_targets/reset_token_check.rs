@@ -35,12 +35,16 @@ fuzz_target!(|data: &[u8]| {
     let Some(at) = parse_naive_datetime(when) else { return };
     for tokens in TOKENS.iter() {
         let _ = tokens.check_token(&USER, token, at);
-        let made = tokens.make_token(&USER, at);
+        // Before 2001-01-01 the timestamp would be negative: Django raises,
+        // and so does make_token.
+        let made = match tokens.make_token(&USER, at) {
+            Ok(made) => made,
+            Err(_) if at.year() < 2001 => continue,
+            Err(error) => panic!("no token made at {at}: {error:?}"),
+        };
         match tokens.check_token(&USER, &made, *NOW) {
             Ok(found) => assert_eq!((found.key_index, found.stale), (0, false)),
             Err(Error::Expired { .. }) => {}
-            // Before 2001-01-01 the timestamp is negative (Django raises there).
-            Err(_) if at.year() < 2001 => {}
             Err(error) => panic!("a token made at {at} fails with {error:?}: {made}"),
         }
     }
