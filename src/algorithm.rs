@@ -129,6 +129,7 @@ impl Tag {
     }
 
     /// Lowercase hex, as Python's `hexdigest()`.
+    #[cfg(feature = "django")]
     pub(crate) fn to_hex(&self) -> String {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut text = String::with_capacity(self.len * 2);

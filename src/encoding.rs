@@ -62,6 +62,7 @@ pub fn python_b64decode(input: &[u8]) -> Option<Vec<u8>> {
 
 /// Python's `base64.b64decode(data)`: the standard alphabet only, no added
 /// padding, other bytes dropped (the legacy session format).
+#[cfg(feature = "django")]
 pub(crate) fn python_std_b64decode(input: &[u8]) -> Option<Vec<u8>> {
     a2b_base64(input.iter().copied(), |byte| match byte {
         b'-' | b'_' => None,

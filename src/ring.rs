@@ -756,6 +756,7 @@ impl KeyRing {
 
     /// Applies `f` to every key, keeping ids, roles and expiries (the cookie
     /// signer's prefixed keys).
+    #[cfg(feature = "django")]
     pub(crate) fn map_keys(&self, mut f: impl FnMut(&SecretKey) -> SecretKey) -> KeyRing {
         KeyRing {
             keys: self.keys.iter().map(&mut f).collect(),

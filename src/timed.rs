@@ -373,6 +373,7 @@ impl TimestampSigner {
 
     /// [`unsign_object_at`](TimestampSigner::unsign_object_at) into Django's
     /// JSON tree without a serde pass (sessions, messages).
+    #[cfg(feature = "django")]
     pub(crate) fn unsign_value_at<'a>(
         &self,
         signed: &'a str,
