@@ -8,6 +8,7 @@ mod clock;
 mod encoding;
 mod error;
 mod key;
+mod keyed;
 mod load;
 mod object;
 mod observe;

@@ -14,9 +14,10 @@ use crate::encoding::{
     MAX_DIGEST_LEN, MAX_SIGNATURE_LEN, b64u_decode_signature, b64u_encode_digest,
 };
 use crate::error::{ConfigError, Error, Malformed, Result};
+use crate::keyed::KeyedRing;
 use crate::object;
 use crate::observe::{Outcome, VerifyObserver};
-use crate::ring::{KeyRing, KeyRole};
+use crate::ring::KeyRing;
 use crate::verified::Verified;
 use crate::version::DjangoVersion;
 
@@ -53,10 +54,8 @@ pub const DEFAULT_MAX_INPUT_LEN: usize = 4 << 20;
 /// ```
 #[derive(Clone)]
 pub struct Signer {
-    /// One keyed state per ring key, current first.
-    keys: Box<[MacKey]>,
-    /// Each key's role and expiry, in the same order.
-    roles: Box<[(KeyRole, Option<UnixTime>)]>,
+    /// One keyed state per ring key, current first, with their roles.
+    keys: KeyedRing,
     observer: Option<Arc<dyn VerifyObserver>>,
     /// SHA-1 with the current key, where Django 3.1–3.2's legacy path applies.
     legacy_sha1: Option<MacKey>,
@@ -315,11 +314,7 @@ impl<'r, S> SignerBuilder<'r, S> {
             self.salt
         };
         let key_salt = format!("{salt}signer");
-        let keys = self
-            .ring
-            .keys()
-            .map(|key| MacKey::derive(algorithm, key_salt.as_bytes(), key.as_bytes()))
-            .collect();
+        let keys = KeyedRing::derive(self.ring, algorithm, key_salt.as_bytes());
         let legacy = self
             .legacy_sha1
             .unwrap_or(self.version.accepts_legacy_sha1())
@@ -333,14 +328,6 @@ impl<'r, S> SignerBuilder<'r, S> {
         });
         Ok(Signer {
             keys,
-            roles: (0..self.ring.key_count())
-                .map(|i| {
-                    (
-                        self.ring.role(i).unwrap_or(KeyRole::Fallback),
-                        self.ring.not_after(i),
-                    )
-                })
-                .collect(),
             legacy_sha1,
             algorithm,
             sep: self.sep.into_boxed_str(),
@@ -470,7 +457,7 @@ impl Signer {
     #[must_use]
     pub fn sign(&self, value: &str) -> String {
         let mut signature = [0u8; MAX_SIGNATURE_LEN];
-        let tag = self.keys[0].tag(value.as_bytes());
+        let tag = self.keys.current().tag(value.as_bytes());
         let signature = b64u_encode_digest(tag.as_bytes(), &mut signature);
         let mut signed = String::with_capacity(value.len() + self.sep.len() + signature.len());
         signed.push_str(value);
@@ -601,8 +588,7 @@ impl Signer {
         key_index: usize,
         algorithm: Algorithm,
     ) -> Verified<'a, T> {
-        let role = self.roles.get(key_index).map_or(KeyRole::Fallback, |r| r.0);
-        let stale = role == KeyRole::Fallback || algorithm != self.algorithm;
+        let stale = self.keys.is_stale(key_index) || algorithm != self.algorithm;
         Verified::new(value, message, key_index, algorithm, stale)
     }
 
@@ -623,8 +609,7 @@ impl Signer {
                     observer.observe(Outcome::Legacy, Some(0))
                 }
                 Ok((_, index, _)) => {
-                    let role = self.roles.get(*index).map_or(KeyRole::Fallback, |r| r.0);
-                    observer.observe(Outcome::of_role(role), Some(*index));
+                    observer.observe(Outcome::of_role(self.keys.role(*index)), Some(*index))
                 }
                 Err(_) => observer.observe(Outcome::Failed, None),
             }
@@ -653,20 +638,13 @@ impl Signer {
             && let Some(expected) = b64u_decode_signature(signature.as_bytes(), &mut decoded)
         {
             let found = if self.try_every_key {
-                first_match_of_all(&self.keys, message, expected)
+                first_match_of_all(self.keys.macs(), message, expected)
+                    .filter(|&index| self.keys.usable(index, now))
             } else {
                 self.keys
-                    .iter()
-                    .position(|key| tag_matches(key, message, expected))
+                    .position(|key| tag_matches(key, message, expected), now)
             };
             if let Some(index) = found {
-                // A key past its not_after no longer verifies (keys are
-                // distinct, so no other key can match instead).
-                if let Some((_, Some(not_after))) = self.roles.get(index)
-                    && now.unwrap_or_else(UnixTime::now) > *not_after
-                {
-                    return Err(Error::BadSignature);
-                }
                 return Ok((message, index, self.algorithm));
             }
         }
@@ -727,7 +705,7 @@ impl fmt::Debug for Signer {
             .field("salt", &self.salt)
             .field("sep", &self.sep)
             .field("algorithm", &self.algorithm)
-            .field("keys", &self.keys.len())
+            .field("keys", &self.keys.macs().len())
             .field("legacy_sha1", &self.legacy_sha1.is_some())
             .field("try_every_key", &self.try_every_key)
             .finish()

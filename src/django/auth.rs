@@ -8,6 +8,7 @@ use crate::clock::UnixTime;
 use crate::django::session::{SessionCodec, SessionFormat};
 use crate::error::{Error, Result};
 use crate::json::Value;
+use crate::keyed::KeyedRing;
 use crate::ring::KeyRing;
 use crate::version::DjangoVersion;
 
@@ -35,7 +36,7 @@ pub const SESSION_HASH_KEY: &str = "_auth_user_hash";
 /// ```
 #[derive(Debug, Clone)]
 pub struct SessionAuthHash {
-    keys: Box<[MacKey]>,
+    keys: KeyedRing,
     legacy_sha1: Option<MacKey>,
     version: DjangoVersion,
 }
@@ -131,10 +132,7 @@ impl SessionAuthHash {
             Some(alg) => alg,
             None => version.default_algorithm(),
         };
-        let keys = ring
-            .keys()
-            .map(|k| MacKey::derive(algorithm, AUTH_HASH_SALT, k.as_bytes()))
-            .collect();
+        let keys = KeyedRing::derive(ring, algorithm, AUTH_HASH_SALT);
         let legacy_sha1 = (version == DjangoVersion::V3_2 && algorithm != Algorithm::Sha1)
             .then(|| MacKey::derive(Algorithm::Sha1, AUTH_HASH_SALT, ring.current().as_bytes()));
         Ok(Self {
@@ -157,7 +155,7 @@ impl SessionAuthHash {
     /// ```
     #[must_use]
     pub fn hash(&self, password_hash: &str) -> String {
-        self.keys[0].tag(password_hash.as_bytes()).to_hex()
+        self.keys.current().tag(password_hash.as_bytes()).to_hex()
     }
 
     /// Which key (or 3.x's legacy SHA-1) produced `stored` for `password_hash`,
@@ -186,12 +184,12 @@ impl SessionAuthHash {
                 .ct_eq(stored)
                 .into()
         };
-        if let Some(key_index) = self.keys.iter().position(matches) {
-            let algorithm = self.keys[key_index].algorithm();
+        if let Some(key_index) = self.keys.position(matches, None) {
+            let algorithm = self.keys.current().algorithm();
             return Some(AuthHashMatch {
                 key_index,
                 algorithm,
-                stale: key_index != 0,
+                stale: self.keys.is_stale(key_index),
             });
         }
         self.legacy_sha1

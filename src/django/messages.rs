@@ -4,11 +4,12 @@ use serde::Serialize;
 use serde::ser::SerializeSeq as _;
 use subtle::ConstantTimeEq;
 
-use crate::algorithm::{Algorithm, MacKey};
+use crate::algorithm::Algorithm;
 use crate::clock::UnixTime;
 use crate::django::cookie::{cookie_ring, quote_cookie_value};
 use crate::error::{Error, Malformed, PayloadError, Result};
 use crate::json::{self, Value};
+use crate::keyed::KeyedRing;
 use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
 use crate::version::DjangoVersion;
@@ -159,7 +160,7 @@ pub struct StoredMessages {
 #[derive(Debug, Clone)]
 pub struct MessagesCookie {
     signer: TimestampSigner,
-    legacy: Box<[MacKey]>,
+    legacy: KeyedRing,
     version: DjangoVersion,
     read_signed: bool,
     read_older: bool,
@@ -256,11 +257,7 @@ impl MessagesCookieBuilder<'_> {
         if let Some(algorithm) = self.algorithm {
             builder = builder.algorithm(algorithm);
         }
-        let legacy = self
-            .ring
-            .keys()
-            .map(|k| MacKey::derive(Algorithm::Sha1, SALT.as_bytes(), k.as_bytes()))
-            .collect();
+        let legacy = KeyedRing::derive(self.ring, Algorithm::Sha1, SALT.as_bytes());
         Ok(MessagesCookie {
             signer: builder.build()?,
             legacy,
@@ -363,7 +360,7 @@ impl MessagesCookie {
         if self.version == DjangoVersion::V2_2 {
             let text =
                 json::to_string(&encoded).map_err(|e| Error::Payload(e.into_payload_error()))?;
-            let mac = self.legacy[0].tag(text.as_bytes()).to_hex();
+            let mac = self.legacy.current().tag(text.as_bytes()).to_hex();
             return Ok(format!("{mac}${text}"));
         }
         self.signer.sign_object_at(&encoded, true, now)
@@ -543,19 +540,21 @@ impl MessagesCookie {
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;
         let key_index = self
             .legacy
-            .iter()
-            .position(|key| {
-                key.tag(text.as_bytes())
-                    .to_hex()
-                    .as_bytes()
-                    .ct_eq(mac.as_bytes())
-                    .into()
-            })
+            .position(
+                |key| {
+                    key.tag(text.as_bytes())
+                        .to_hex()
+                        .as_bytes()
+                        .ct_eq(mac.as_bytes())
+                        .into()
+                },
+                None,
+            )
             .ok_or(Error::BadSignature)?;
         let value: Value =
             json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
         let (messages, not_finished) = parse_messages(&value, self.version == DjangoVersion::V2_2)?;
-        let stale = key_index != 0 || self.version != DjangoVersion::V2_2;
+        let stale = self.legacy.is_stale(key_index) || self.version != DjangoVersion::V2_2;
         Ok(DecodedMessages {
             messages,
             not_finished,

@@ -4,11 +4,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
-use crate::algorithm::{Algorithm, MacKey};
+use crate::algorithm::Algorithm;
 use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::python_std_b64decode;
 use crate::error::{Error, Malformed, PayloadError, Result};
 use crate::json::{self, Map, Value};
+use crate::keyed::KeyedRing;
 use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
 use crate::version::DjangoVersion;
@@ -149,7 +150,7 @@ pub struct DecodedSession {
 pub struct SessionCodec {
     signer: TimestampSigner,
     /// SHA-1 states for the legacy format, one per ring key.
-    legacy: Box<[MacKey]>,
+    legacy: KeyedRing,
     read_signed: bool,
     read_legacy: bool,
     write_legacy: bool,
@@ -313,11 +314,7 @@ impl<'r> SessionCodecBuilder<'r> {
         }
         let signer = builder.build()?;
         let legacy_salt = format!("django.contrib.sessions{}", self.class_name);
-        let legacy = self
-            .ring
-            .keys()
-            .map(|k| MacKey::derive(Algorithm::Sha1, legacy_salt.as_bytes(), k.as_bytes()))
-            .collect();
+        let legacy = KeyedRing::derive(self.ring, Algorithm::Sha1, legacy_salt.as_bytes());
         let sha1 = signer.signer().algorithm() == Algorithm::Sha1;
         Ok(SessionCodec {
             signer,
@@ -419,7 +416,7 @@ impl SessionCodec {
         if self.write_legacy {
             let serialized =
                 json::to_vec(session).map_err(|e| Error::Payload(e.into_payload_error()))?;
-            let mac = self.legacy[0].tag(&serialized).to_hex();
+            let mac = self.legacy.current().tag(&serialized).to_hex();
             let mut raw = Vec::with_capacity(mac.len() + 1 + serialized.len());
             raw.extend_from_slice(mac.as_bytes());
             raw.push(b':');
@@ -521,8 +518,10 @@ impl SessionCodec {
         let (mac, serialized) = (&raw[..colon], &raw[colon + 1..]);
         let key_index = self
             .legacy
-            .iter()
-            .position(|key| key.tag(serialized).to_hex().as_bytes().ct_eq(mac).into())
+            .position(
+                |key| key.tag(serialized).to_hex().as_bytes().ct_eq(mac).into(),
+                None,
+            )
             .ok_or(Error::BadSignature)?;
         let session =
             json::from_slice(serialized).map_err(|e| Error::Payload(e.into_payload_error()))?;
@@ -532,7 +531,7 @@ impl SessionCodec {
             algorithm: Algorithm::Sha1,
             format: SessionFormat::Legacy,
             timestamp: None,
-            stale: key_index != 0 || !self.write_legacy,
+            stale: self.legacy.is_stale(key_index) || !self.write_legacy,
         })
     }
 }

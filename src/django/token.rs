@@ -7,6 +7,7 @@ use time::{Date, Month, PrimitiveDateTime, Time};
 
 use crate::algorithm::{Algorithm, MacKey};
 use crate::error::{ConfigError, Error, Malformed, Result};
+use crate::keyed::KeyedRing;
 use crate::ring::KeyRing;
 use crate::version::DjangoVersion;
 
@@ -130,7 +131,7 @@ pub struct TokenMatch {
 /// ```
 #[derive(Debug, Clone)]
 pub struct PasswordResetTokens {
-    keys: Box<[MacKey]>,
+    keys: KeyedRing,
     legacy_sha1: Option<MacKey>,
     version: DjangoVersion,
     /// Seconds, or days under 2.2.
@@ -256,11 +257,7 @@ impl PasswordResetTokensBuilder<'_> {
                 .timeout_seconds
                 .unwrap_or(DEFAULT_PASSWORD_RESET_TIMEOUT),
         };
-        let keys = self
-            .ring
-            .keys()
-            .map(|k| MacKey::derive(algorithm, KEY_SALT, k.as_bytes()))
-            .collect();
+        let keys = KeyedRing::derive(self.ring, algorithm, KEY_SALT);
         let legacy_sha1 = (self.version == DjangoVersion::V3_2 && algorithm != Algorithm::Sha1)
             .then(|| MacKey::derive(Algorithm::Sha1, KEY_SALT, self.ring.current().as_bytes()));
         Ok(PasswordResetTokens {
@@ -390,7 +387,7 @@ impl PasswordResetTokens {
                 "a clock before 2001-01-01",
             )));
         }
-        Ok(self.token(&self.keys[0], user, timestamp))
+        Ok(self.token(self.keys.current(), user, timestamp))
     }
 
     fn token(&self, key: &MacKey, user: &ResetUser, timestamp: i64) -> String {
@@ -463,11 +460,11 @@ impl PasswordResetTokens {
                 .ct_eq(token.as_bytes())
                 .into()
         };
-        let found = match self.keys.iter().position(matches) {
+        let found = match self.keys.position(matches, None) {
             Some(key_index) => TokenMatch {
                 key_index,
-                algorithm: self.keys[0].algorithm(),
-                stale: key_index != 0,
+                algorithm: self.keys.current().algorithm(),
+                stale: self.keys.is_stale(key_index),
             },
             None => match &self.legacy_sha1 {
                 Some(legacy) if matches(legacy) => TokenMatch {
