@@ -67,6 +67,24 @@ impl UnixTime {
     }
 }
 
+impl core::ops::Add<MaxAge> for UnixTime {
+    type Output = UnixTime;
+
+    /// The instant `max_age` after this one (a grace period's end).
+    fn add(self, max_age: MaxAge) -> UnixTime {
+        UnixTime(self.0 + max_age.0)
+    }
+}
+
+impl core::ops::Add<Duration> for UnixTime {
+    type Output = UnixTime;
+
+    /// The instant `duration` after this one.
+    fn add(self, duration: Duration) -> UnixTime {
+        UnixTime(self.0 + duration.as_secs_f64())
+    }
+}
+
 impl From<SystemTime> for UnixTime {
     fn from(time: SystemTime) -> Self {
         match time.duration_since(UNIX_EPOCH) {
@@ -145,6 +163,13 @@ mod tests {
     fn whole_seconds_truncate_toward_zero_like_python_int() {
         assert_eq!(UnixTime::from_secs_f64(1.9).whole_secs(), 1);
         assert_eq!(UnixTime::from_secs_f64(-1.9).whole_secs(), -1);
+    }
+
+    #[test]
+    fn adding_a_period_gives_a_later_instant() {
+        let t = UnixTime::from_secs_f64(100.0);
+        assert_eq!((t + MaxAge::from_secs(20)).as_secs_f64(), 120.0);
+        assert_eq!((t + Duration::from_millis(500)).as_secs_f64(), 100.5);
     }
 
     #[test]

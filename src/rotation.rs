@@ -177,8 +177,10 @@ impl RotationPlan {
         ring.stage(next)
     }
 
-    /// Phase 2: promote the staged key at `now`; the old key verifies until
-    /// `now + grace`.
+    /// Phase 2: promote the staged key; the old key verifies until
+    /// `last_promotion + grace`. Pass the instant the *last* server of the
+    /// fleet promotes (until then some server still signs with the old key),
+    /// the same on every server.
     ///
     /// # Errors
     ///
