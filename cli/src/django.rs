@@ -214,7 +214,7 @@ pub(crate) enum MessagesCommand {
     },
 }
 
-fn parse_backend(text: &str) -> Result<SessionBackend, String> {
+pub(crate) fn parse_backend(text: &str) -> Result<SessionBackend, String> {
     text.parse()
         .map_err(|_| "expected db, file, cached_db or signed_cookies".to_owned())
 }
@@ -233,7 +233,7 @@ fn now_naive(now: Option<PrimitiveDateTime>) -> PrimitiveDateTime {
 }
 
 /// An environment setting with Django's name, parsed.
-fn setting<T: core::str::FromStr>(name: &str) -> Result<Option<T>, Failure> {
+pub(crate) fn setting<T: core::str::FromStr>(name: &str) -> Result<Option<T>, Failure> {
     match std::env::var(name) {
         Ok(text) => text
             .trim()
@@ -244,7 +244,7 @@ fn setting<T: core::str::FromStr>(name: &str) -> Result<Option<T>, Failure> {
     }
 }
 
-fn bool_setting(name: &str) -> Result<Option<bool>, Failure> {
+pub(crate) fn bool_setting(name: &str) -> Result<Option<bool>, Failure> {
     match std::env::var(name)
         .as_deref()
         .map(str::to_ascii_lowercase)
@@ -258,7 +258,7 @@ fn bool_setting(name: &str) -> Result<Option<bool>, Failure> {
 }
 
 /// `DEFAULT_HASHING_ALGORITHM`, read under the 3.2 profile only.
-fn hashing_algorithm(version: DjangoVersion) -> Result<Option<Algorithm>, Failure> {
+pub(crate) fn hashing_algorithm(version: DjangoVersion) -> Result<Option<Algorithm>, Failure> {
     if version != DjangoVersion::V3_2 {
         return Ok(None);
     }
@@ -624,7 +624,7 @@ fn parse_messages(input: &str) -> Result<(Vec<Message>, bool), Failure> {
     Ok((messages, not_finished))
 }
 
-fn messages_json(messages: &[Message], not_finished: bool) -> Value {
+pub(crate) fn messages_json(messages: &[Message], not_finished: bool) -> Value {
     let mut list: Vec<Value> = messages
         .iter()
         .map(|m| {

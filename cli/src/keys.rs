@@ -2,11 +2,13 @@
 
 use std::path::Path;
 
-use signring::{KeyRing, json};
+use signring::{ConfigError, Error, KeyRing, json};
+use zeroize::Zeroize as _;
 
 /// Loads the ring from `--keys-file` if given, else from `SECRET_KEY` and
-/// `SECRET_KEY_FALLBACKS` in the environment. Messages name the source, never
-/// a key.
+/// `SECRET_KEY_FALLBACKS` in the environment. Messages name the source (the
+/// variable, the index, the line), never a key; a key given twice is refused
+/// with the library's message. Copies of the key text are wiped.
 pub(crate) fn load(keys_file: Option<&Path>) -> Result<KeyRing, String> {
     match keys_file {
         Some(path) => from_file(path),
@@ -14,37 +16,60 @@ pub(crate) fn load(keys_file: Option<&Path>) -> Result<KeyRing, String> {
     }
 }
 
-fn from_env() -> Result<KeyRing, String> {
-    let current = std::env::var("SECRET_KEY")
-        .map_err(|_| "SECRET_KEY is not set (or not UTF-8)".to_owned())?;
-    let mut ring = KeyRing::new(&current).map_err(|_| "SECRET_KEY is empty".to_owned())?;
-    if let Ok(fallbacks) = std::env::var("SECRET_KEY_FALLBACKS") {
-        let fallbacks: Vec<String> = json::from_str(&fallbacks)
-            .map_err(|_| "SECRET_KEY_FALLBACKS is not a JSON array of strings".to_owned())?;
-        for (index, key) in fallbacks.iter().enumerate() {
-            ring = ring
-                .with_fallback(key)
-                .map_err(|_| format!("SECRET_KEY_FALLBACKS[{index}] is empty"))?;
-        }
+/// `"{source}: {error}"`, except for an empty key, which keeps its short message.
+fn refused(source: &str, error: &Error) -> String {
+    match error {
+        Error::Config(ConfigError::EmptyKey) => format!("{source} is empty"),
+        other => format!("{source}: {other}"),
     }
-    Ok(ring)
+}
+
+fn from_env() -> Result<KeyRing, String> {
+    let mut current = std::env::var("SECRET_KEY")
+        .map_err(|_| "SECRET_KEY is not set (or not UTF-8)".to_owned())?;
+    let ring = KeyRing::new(&current).map_err(|e| refused("SECRET_KEY", &e));
+    current.zeroize();
+    let ring = ring?;
+    let Ok(mut text) = std::env::var("SECRET_KEY_FALLBACKS") else {
+        return Ok(ring);
+    };
+    let parsed = json::from_str::<Vec<String>>(&text);
+    text.zeroize();
+    let mut fallbacks =
+        parsed.map_err(|_| "SECRET_KEY_FALLBACKS is not a JSON array of strings".to_owned())?;
+    let ring = fallbacks
+        .iter()
+        .enumerate()
+        .try_fold(ring, |ring, (index, key)| {
+            ring.with_fallback(key)
+                .map_err(|e| refused(&format!("SECRET_KEY_FALLBACKS[{index}]"), &e))
+        });
+    fallbacks.iter_mut().for_each(|key| key.zeroize());
+    ring
 }
 
 /// First line current, each further non-empty line a fallback, in order.
 fn from_file(path: &Path) -> Result<KeyRing, String> {
-    let text = std::fs::read_to_string(path)
+    let mut text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read keys file: {}", e.kind()))?;
+    let ring = from_lines(&text);
+    text.zeroize();
+    ring
+}
+
+fn from_lines(text: &str) -> Result<KeyRing, String> {
     let mut lines = text.lines();
     let current = lines
         .next()
         .filter(|line| !line.is_empty())
         .ok_or("keys file has no current key on its first line")?;
-    let mut ring =
-        KeyRing::new(current).map_err(|_| "keys file: current key is empty".to_owned())?;
-    for line in lines.filter(|line| !line.is_empty()) {
-        ring = ring
-            .with_fallback(line)
-            .map_err(|_| "keys file: empty key".to_owned())?;
-    }
-    Ok(ring)
+    let ring = KeyRing::new(current).map_err(|_| "keys file: current key is empty".to_owned())?;
+    // Lines count from 1, the current key's being line 1.
+    (2..)
+        .zip(lines)
+        .filter(|(_, line)| !line.is_empty())
+        .try_fold(ring, |ring, (number, line)| {
+            ring.with_fallback(line)
+                .map_err(|e| refused(&format!("keys file line {number}"), &e))
+        })
 }

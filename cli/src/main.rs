@@ -4,8 +4,11 @@
 #![forbid(unsafe_code)]
 
 mod django;
+mod inspect;
 mod keygen;
 mod keys;
+mod plan;
+mod resign;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -109,7 +112,87 @@ enum Command {
         signed: String,
     },
     /// Print a new 50-character key from the OS random generator.
+    ///
+    /// The key passes Django's key checks (W009) under the --django profile:
+    /// a candidate that would fail one is drawn again.
     Keygen,
+    /// Find out which format, salt and key verified VALUE.
+    ///
+    /// Tries every known format and salt, and reports the first that verifies:
+    /// format, salt, key index and key id (never the key), timestamp, whether
+    /// it is stale, and the value. Formats: signer, timestamp_signer, dumps, session, session_legacy,
+    /// signed_cookies_session, signed_cookie (with --name), messages,
+    /// messages_raw, messages_legacy; read under the --django profile plus the
+    /// older formats it no longer reads. Nothing is checked against a max_age.
+    /// Exits 0 when something verified, 1 when nothing did.
+    Inspect {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also try the signed cookie of this name (both salt variants).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Also try Signer and TimestampSigner with this salt; with --name, the
+        /// cookie's salt argument (default "").
+        #[arg(long, value_name = "S")]
+        salt: Option<String>,
+        /// The value (a cookie value may be quoted).
+        value: String,
+    },
+    /// Re-sign values read from stdin, one per line, with the current key.
+    ///
+    /// Each input line gives one output line: the value unchanged when it is
+    /// fresh, re-signed with the current key (keeping its timestamp) when a
+    /// fallback key or an old algorithm, salt or format verified it, and
+    /// `!error KIND` (bad_signature, expired, malformed, payload) when it does
+    /// not verify. Totals go to stderr (with a progress line when it is a
+    /// terminal). Exits 1 when any value failed.
+    ///
+    /// Sessions keep their payload and timestamp and get a new signature;
+    /// one that changes format (legacy to signed) is encoded again at the
+    /// current time, the legacy format having no timestamp. `_auth_user_hash`
+    /// is not rewritten: `django session rotate` does that, given the user's
+    /// password hash.
+    Resign {
+        /// The salt (default: that of the format's Django call; for cookies
+        /// the salt argument, default "").
+        #[arg(long, value_name = "S")]
+        salt: Option<String>,
+        /// The values carry a timestamp: the same as --format timestamp.
+        #[arg(long)]
+        timestamp: bool,
+        /// What the values are (default signer, or timestamp with --timestamp).
+        #[arg(long, value_enum)]
+        format: Option<resign::Format>,
+        /// The cookie's name (--format cookie).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// The session backend (--format session).
+        #[arg(long, default_value = "db", value_parser = django::parse_backend)]
+        backend: signring::django::SessionBackend,
+    },
+    /// Print the phases of the next key rotation, by key id.
+    ///
+    /// For the configured keys (ids only, never keys): stage the new key on
+    /// every server, promote it, retire the old one after the grace period,
+    /// which must cover the longest max_age in use.
+    RotatePlan {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Seconds the old key keeps verifying after the promotion (default:
+        /// the longest max_age known: SESSION_COOKIE_AGE, 1209600, or
+        /// PASSWORD_RESET_TIMEOUT if longer).
+        #[arg(long, value_name = "SECS")]
+        grace: Option<u64>,
+        /// A max_age your own code uses, in seconds (repeatable): the grace
+        /// period should cover it.
+        #[arg(long = "max-age", value_name = "SECS")]
+        max_ages: Vec<u64>,
+        /// When the plan starts, in Unix seconds (default: now).
+        #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = parse_secs)]
+        now: Option<f64>,
+    },
     /// Django's own artifacts: sessions, auth hash, reset tokens, cookies, messages.
     Django {
         #[command(subcommand)]
@@ -119,16 +202,16 @@ enum Command {
 
 /// Options every signing command shares.
 #[derive(Debug, Args)]
-struct Common {
+pub(crate) struct Common {
     /// The salt (default: that of the Django call the command mirrors).
     #[arg(long, value_name = "S")]
-    salt: Option<String>,
+    pub(crate) salt: Option<String>,
     /// The separator (default ":").
     #[arg(long, value_name = "C", default_value = ":")]
-    sep: String,
+    pub(crate) sep: String,
     /// sha1, sha224, sha256, sha384 or sha512 (default: the Django version's).
     #[arg(long, value_name = "A", value_parser = parse_algorithm)]
-    algorithm: Option<Algorithm>,
+    pub(crate) algorithm: Option<Algorithm>,
 }
 
 fn parse_version(text: &str) -> Result<DjangoVersion, String> {
@@ -199,7 +282,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     if let Command::Keygen = cli.command {
-        let key = keygen::generate().map_err(Failure::Config)?;
+        let key = keygen::generate(cli.django).map_err(Failure::Config)?;
         println!("{}", key.as_str());
         return Ok(());
     }
@@ -313,6 +396,41 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             report(verified, *json, print_json);
         }
         Command::Django { command } => django::run(command, &ring, version)?,
+        Command::Inspect {
+            json,
+            name,
+            salt,
+            value,
+        } => inspect::run(
+            &ring,
+            version,
+            value,
+            name.as_deref(),
+            salt.as_deref(),
+            *json,
+        )?,
+        Command::Resign {
+            salt,
+            timestamp,
+            format,
+            name,
+            backend,
+        } => {
+            let format = resign::Format::choose(*format, *timestamp)?;
+            let options = resign::Options {
+                format,
+                salt: salt.as_deref(),
+                name: name.as_deref(),
+                backend: *backend,
+            };
+            resign::run(&ring, version, &options)?;
+        }
+        Command::RotatePlan {
+            json,
+            grace,
+            max_ages,
+            now,
+        } => plan::run(&ring, version, *grace, max_ages, at(*now), *json)?,
         Command::Keygen => {}
     }
     Ok(())
@@ -321,7 +439,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
 /// Applies the shared options: salt (or the mirrored call's default), separator,
 /// and the algorithm, which under Django 3.2 defaults to the
 /// `DEFAULT_HASHING_ALGORITHM` environment variable.
-fn configure<'r, S>(
+pub(crate) fn configure<'r, S>(
     builder: SignerBuilder<'r, S>,
     common: &Common,
     default_salt: Option<&str>,

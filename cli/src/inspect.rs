@@ -1,0 +1,386 @@
+//! `signring inspect VALUE`: which format, salt and key verified a value.
+//!
+//! Every known format is tried in a fixed order, each under the `--django`
+//! profile plus the older formats that profile no longer reads (inspecting is
+//! diagnostic). Nothing is checked against a `max_age`: the timestamp and the
+//! age are reported instead. The first format that verifies wins.
+
+use signring::django::{
+    MessagesCookie, MessagesFormat, SaltVariant, SessionBackend, SessionCodec, SessionFormat,
+    SignedCookie, unquote_cookie_value,
+};
+use signring::json::{Map, Value};
+use signring::{
+    Algorithm, DUMPS_SALT, DjangoVersion, Error, KeyRing, Signer, TimestampSigner, UnixTime,
+};
+
+use crate::django::{hashing_algorithm, messages_json};
+use crate::{Failure, print_json};
+
+/// The salt of the `db`, `file` and `cached_db` session backends (signed format).
+pub(crate) const SESSION_SALT: &str = "django.contrib.sessions.SessionStore";
+/// The salt of the legacy session format (`key_salt`, no dot).
+const SESSION_LEGACY_SALT: &str = "django.contrib.sessionsSessionStore";
+/// The salt of the `signed_cookies` session backend.
+pub(crate) const SIGNED_COOKIES_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+/// The salt of the messages cookie (all three formats).
+const MESSAGES_SALT: &str = "django.contrib.messages";
+
+/// What verified the value.
+struct Found {
+    format: &'static str,
+    salt: String,
+    key_index: usize,
+    stale: bool,
+    timestamp: Option<i64>,
+    value: Value,
+    /// A remark for the human output only.
+    note: Option<String>,
+}
+
+/// The signers and codecs tried, built once.
+struct Inspector<'r> {
+    ring: &'r KeyRing,
+    version: DjangoVersion,
+    algorithm: Option<Algorithm>,
+    now: UnixTime,
+}
+
+pub(crate) fn run(
+    ring: &KeyRing,
+    version: DjangoVersion,
+    value: &str,
+    name: Option<&str>,
+    salt: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let inspector = Inspector {
+        ring,
+        version,
+        algorithm: hashing_algorithm(version)?,
+        now: UnixTime::now(),
+    };
+    let found = inspector.find(value, name, salt)?;
+    let Some(found) = found else {
+        return Err(Failure::Verification(Error::BadSignature, json));
+    };
+    let key_id = ring
+        .id(found.key_index)
+        .map_or(String::new(), |id| id.as_str().to_owned());
+    if json {
+        let mut map = Map::new();
+        map.insert("ok".into(), Value::Bool(true));
+        map.insert("format".into(), text(found.format));
+        map.insert("salt".into(), text(&found.salt));
+        map.insert("key_index".into(), Value::Integer(found.key_index as i128));
+        map.insert("key_id".into(), text(&key_id));
+        map.insert("stale".into(), Value::Bool(found.stale));
+        map.insert(
+            "timestamp".into(),
+            found
+                .timestamp
+                .map_or(Value::Null, |t| Value::Integer(t.into())),
+        );
+        map.insert("value".into(), found.value);
+        print_json(&Value::Object(map));
+        return Ok(());
+    }
+    let role = ring.role(found.key_index).map_or("?", |r| r.as_str());
+    println!("format: {}", found.format);
+    println!("salt: {}", found.salt);
+    println!("key_index: {}", found.key_index);
+    println!("key_id: {key_id}");
+    println!("key_role: {role}");
+    println!("stale: {}", found.stale);
+    match found.timestamp {
+        Some(timestamp) => {
+            let age = inspector.now.as_secs_f64() as i64 - timestamp;
+            println!(
+                "timestamp: {timestamp} ({})",
+                crate::plan::iso_utc(timestamp)
+            );
+            println!("age: {age} s");
+        }
+        None => println!("timestamp: none"),
+    }
+    match &found.value {
+        Value::String(text) => println!("value: {text}"),
+        other => {
+            let text = signring::json::to_string(other).unwrap_or_default();
+            println!("value: {text}");
+        }
+    }
+    if let Some(note) = found.note {
+        println!("note: {note}");
+    }
+    Ok(())
+}
+
+fn text(value: &str) -> Value {
+    Value::String(value.to_owned())
+}
+
+impl Inspector<'_> {
+    /// A `TimestampSigner` with `salt` that also reads the SHA-1 signatures
+    /// Django 3.1–3.2 accepted.
+    fn timestamp_signer(&self, salt: &str) -> Result<TimestampSigner, Error> {
+        let mut builder = TimestampSigner::builder(self.ring)
+            .salt(salt)
+            .django(self.version)
+            .accept_legacy_sha1(true);
+        if let Some(algorithm) = self.algorithm {
+            builder = builder.algorithm(algorithm);
+        }
+        builder.build()
+    }
+
+    fn signer(&self, salt: &str) -> Result<Signer, Error> {
+        let mut builder = Signer::builder(self.ring)
+            .salt(salt)
+            .django(self.version)
+            .accept_legacy_sha1(true);
+        if let Some(algorithm) = self.algorithm {
+            builder = builder.algorithm(algorithm);
+        }
+        builder.build()
+    }
+
+    /// Tries each format in turn; `None` when nothing verified.
+    fn find(
+        &self,
+        value: &str,
+        name: Option<&str>,
+        salt: Option<&str>,
+    ) -> Result<Option<Found>, Failure> {
+        let cookie_value = unquote_cookie_value(value);
+        if let Some(salt) = salt {
+            if let Some(found) = self.timestamped(value, salt)? {
+                return Ok(Some(found));
+            }
+            if let Some(found) = self.plain(value, salt)? {
+                return Ok(Some(found));
+            }
+        }
+        if let Some(found) = self.plain(value, "")? {
+            return Ok(Some(found));
+        }
+        if let Some(found) = self.timestamped(value, "")? {
+            return Ok(Some(found));
+        }
+        if let Some(found) = self.dumps(value)? {
+            return Ok(Some(found));
+        }
+        if let Some(found) = self.session(value, SessionBackend::Db)? {
+            return Ok(Some(found));
+        }
+        if let Some(found) = self.session(&cookie_value, SessionBackend::SignedCookies)? {
+            return Ok(Some(found));
+        }
+        if let Some(name) = name
+            && let Some(found) = self.cookie(&cookie_value, name, salt.unwrap_or(""))?
+        {
+            return Ok(Some(found));
+        }
+        if let Some(found) = self.messages(&cookie_value)? {
+            return Ok(Some(found));
+        }
+        // A signature that checks out under an object format's salt, over a
+        // payload that format cannot read.
+        for (salt, format, input) in [
+            (DUMPS_SALT, "dumps", value),
+            (SESSION_SALT, "session", value),
+            (SIGNED_COOKIES_SALT, "signed_cookies_session", &cookie_value),
+        ] {
+            if let Some(mut found) = self.timestamped(input, salt)? {
+                found.note = Some(format!(
+                    "the signature checks out with the {format} salt but the payload is not {format} data"
+                ));
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `Signer(salt=salt)` ("" is the default salt).
+    fn plain(&self, value: &str, salt: &str) -> Result<Option<Found>, Failure> {
+        let signer = self.signer(salt)?;
+        Ok(signer.unsign(value).ok().map(|verified| Found {
+            format: "signer",
+            salt: signer.salt().to_owned(),
+            key_index: verified.key_index(),
+            stale: verified.is_stale(),
+            timestamp: None,
+            value: text(verified.value()),
+            note: None,
+        }))
+    }
+
+    /// `TimestampSigner(salt=salt)` ("" is the default salt), without max_age.
+    fn timestamped(&self, value: &str, salt: &str) -> Result<Option<Found>, Failure> {
+        let signer = self.timestamp_signer(salt)?;
+        Ok(signer
+            .unsign_at(value, self.now)
+            .ok()
+            .map(|verified| Found {
+                format: "timestamp_signer",
+                salt: signer.signer().salt().to_owned(),
+                key_index: verified.key_index(),
+                stale: verified.is_stale(),
+                timestamp: verified.timestamp(),
+                value: text(verified.value()),
+                note: None,
+            }))
+    }
+
+    /// `signing.loads(value)`, without max_age.
+    fn dumps(&self, value: &str) -> Result<Option<Found>, Failure> {
+        let signer = self.timestamp_signer(DUMPS_SALT)?;
+        Ok(signer
+            .unsign_object_at::<Value>(value, self.now)
+            .ok()
+            .map(|verified| Found {
+                format: "dumps",
+                salt: DUMPS_SALT.to_owned(),
+                key_index: verified.key_index(),
+                stale: verified.is_stale(),
+                timestamp: verified.timestamp(),
+                value: verified.into_value(),
+                note: None,
+            }))
+    }
+
+    /// Session data of `backend`, both formats, without the age check.
+    fn session(&self, value: &str, backend: SessionBackend) -> Result<Option<Found>, Failure> {
+        let cookies = backend == SessionBackend::SignedCookies;
+        let mut builder = SessionCodec::builder(self.ring)
+            .backend(backend)
+            .django(self.version)
+            .read_legacy(true)
+            // Report the age instead of refusing old signed_cookies sessions.
+            .session_cookie_age(i64::MAX);
+        if let Some(algorithm) = self.algorithm {
+            builder = builder.algorithm(algorithm);
+        }
+        let Ok(decoded) = builder.build()?.decode_at(value, self.now) else {
+            return Ok(None);
+        };
+        let (format, salt) = match (cookies, decoded.format) {
+            (true, _) => ("signed_cookies_session", SIGNED_COOKIES_SALT),
+            (false, SessionFormat::Legacy) => ("session_legacy", SESSION_LEGACY_SALT),
+            (false, _) => ("session", SESSION_SALT),
+        };
+        Ok(Some(Found {
+            format,
+            salt: salt.to_owned(),
+            key_index: decoded.key_index,
+            stale: decoded.stale,
+            timestamp: decoded.timestamp,
+            value: Value::Object(decoded.session),
+            note: None,
+        }))
+    }
+
+    /// The signed cookie `name` with the salt argument `salt`, both variants.
+    fn cookie(&self, value: &str, name: &str, salt: &str) -> Result<Option<Found>, Failure> {
+        let mut builder = SignedCookie::builder(self.ring, name)
+            .salt(salt)
+            .django(self.version)
+            .legacy_salt_fallback(true);
+        if let Some(algorithm) = self.algorithm {
+            builder = builder.algorithm(algorithm);
+        }
+        let cookie = builder.build()?;
+        let Ok(verified) = cookie.unsign_at(value, self.now) else {
+            return Ok(None);
+        };
+        let salt = match verified.salt_variant {
+            SaltVariant::Legacy => format!("{name}{salt}"),
+            _ => format!(
+                "django.http.cookies.v2:{}:{salt}{name}",
+                salt.chars().count()
+            ),
+        };
+        Ok(Some(Found {
+            format: "signed_cookie",
+            salt,
+            key_index: verified.key_index,
+            stale: verified.stale,
+            timestamp: Some(verified.timestamp),
+            value: text(verified.value),
+            note: Some(format!("salt variant {}", verified.salt_variant.as_str())),
+        }))
+    }
+
+    /// The messages cookie, all three formats.
+    fn messages(&self, value: &str) -> Result<Option<Found>, Failure> {
+        let mut builder = MessagesCookie::builder(self.ring)
+            .django(self.version)
+            .read_older_formats(true);
+        if let Some(algorithm) = self.algorithm {
+            builder = builder.algorithm(algorithm);
+        }
+        let Ok(decoded) = builder.build()?.decode(value) else {
+            return Ok(None);
+        };
+        let (format, timestamp) = match decoded.format {
+            MessagesFormat::Legacy => ("messages_legacy", None),
+            MessagesFormat::Raw => ("messages_raw", signed_timestamp(value)),
+            _ => ("messages", signed_timestamp(value)),
+        };
+        Ok(Some(Found {
+            format,
+            salt: MESSAGES_SALT.to_owned(),
+            key_index: decoded.key_index,
+            stale: decoded.stale,
+            timestamp,
+            value: messages_json(&decoded.messages, decoded.not_finished),
+            note: None,
+        }))
+    }
+}
+
+/// The timestamp of a verified `value:timestamp:signature` (the library's
+/// messages decoder does not report it).
+fn signed_timestamp(signed: &str) -> Option<i64> {
+    let mut fields = signed.rsplitn(3, ':');
+    fields.next()?;
+    b62_decode(fields.next()?)
+}
+
+/// Django's `b62_decode`, refusing anything that is not base62.
+fn b62_decode(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for byte in digits.bytes() {
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'A'..=b'Z' => byte - b'A' + 10,
+            b'a'..=b'z' => byte - b'a' + 36,
+            _ => return None,
+        };
+        value = value.checked_mul(62)?.checked_add(i64::from(digit))?;
+    }
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base62_matches_django() {
+        assert_eq!(b62_decode("1kHR5c"), Some(1_600_000_000));
+        assert_eq!(b62_decode("-1"), Some(-1));
+        assert_eq!(b62_decode("z"), Some(61));
+        assert_eq!(b62_decode(""), None);
+        assert_eq!(b62_decode("a-b"), None);
+        assert_eq!(signed_timestamp("W10:1kHR5c:sig"), Some(1_600_000_000));
+        assert_eq!(signed_timestamp("nosep"), None);
+    }
+}
