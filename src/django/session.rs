@@ -411,8 +411,23 @@ impl SessionCodec {
     }
 
     /// Encodes `session` with an explicit timestamp (ignored by the legacy
-    /// format), so that re-encoding keeps a session's age.
-    pub(crate) fn encode_with_timestamp(&self, session: &Map, timestamp: i64) -> Result<String> {
+    /// format), so that re-encoding a changed session keeps its age.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](SessionCodec::encode).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{UnixTime, django::SessionCodec, json::Map};
+    /// let codec = SessionCodec::builder(&ring).build()?;
+    /// let data = codec.encode_with_timestamp(&Map::new(), 1_600_000_000)?;
+    /// assert_eq!(codec.decode_at(&data, UnixTime::now())?.timestamp, Some(1_600_000_000));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn encode_with_timestamp(&self, session: &Map, timestamp: i64) -> Result<String> {
         if self.write_legacy {
             let serialized =
                 json::to_vec(session).map_err(|e| Error::Payload(e.into_payload_error()))?;
