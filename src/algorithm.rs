@@ -218,6 +218,38 @@ impl MacKey {
             Self::Sha512(mac) => finish(mac.clone().chain_update(message)),
         }
     }
+
+    /// Whether `expected` is the HMAC of `message`, compared in constant time
+    /// by the `hmac` crate without copying the tag out.
+    pub(crate) fn verify(&self, message: &[u8], expected: &[u8]) -> bool {
+        match self {
+            Self::Sha1(mac) => mac
+                .clone()
+                .chain_update(message)
+                .verify_slice(expected)
+                .is_ok(),
+            Self::Sha224(mac) => mac
+                .clone()
+                .chain_update(message)
+                .verify_slice(expected)
+                .is_ok(),
+            Self::Sha256(mac) => mac
+                .clone()
+                .chain_update(message)
+                .verify_slice(expected)
+                .is_ok(),
+            Self::Sha384(mac) => mac
+                .clone()
+                .chain_update(message)
+                .verify_slice(expected)
+                .is_ok(),
+            Self::Sha512(mac) => mac
+                .clone()
+                .chain_update(message)
+                .verify_slice(expected)
+                .is_ok(),
+        }
+    }
 }
 
 impl fmt::Debug for MacKey {

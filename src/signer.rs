@@ -693,10 +693,7 @@ fn first_match_of_all(keys: &[MacKey], message: &str, expected: &[u8]) -> Option
 /// Computes the HMAC of `message` and compares it with the received digest in
 /// constant time.
 fn tag_matches(key: &MacKey, message: &str, expected: &[u8]) -> bool {
-    key.tag(message.as_bytes())
-        .as_bytes()
-        .ct_eq(expected)
-        .into()
+    key.verify(message.as_bytes(), expected)
 }
 
 impl fmt::Debug for Signer {
