@@ -180,11 +180,12 @@ fn objects(c: &mut Criterion) {
             let mut group = c.benchmark_group(format!("loads/{name}"));
             group.throughput(Throughput::Bytes(size as u64));
             group.bench_function(mode, |b| {
+                // Django's loads returns a dict: the equivalent is the JSON tree.
                 b.iter(|| {
-                    let loaded = signer
-                        .unsign_object_at::<Map>(black_box(&signed), now)
-                        .unwrap();
-                    assert_eq!(loaded.value().len(), session.len());
+                    let loaded = signer.unsign_value_at(black_box(&signed), now).unwrap();
+                    assert!(
+                        matches!(loaded.value(), Value::Object(map) if map.len() == session.len())
+                    );
                 })
             });
             group.finish();

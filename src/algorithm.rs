@@ -7,6 +7,7 @@ use hmac::digest::Digest;
 use hmac::{Hmac, KeyInit, Mac};
 use zeroize::Zeroize;
 
+use crate::encoding::{MAX_SIGNATURE_LEN, b64u_encode_digest};
 use crate::error::{ConfigError, Error};
 
 /// The hash behind an HMAC signature, named as Python's `hashlib` names it.
@@ -216,6 +217,37 @@ impl MacKey {
             Self::Sha256(mac) => finish(mac.clone().chain_update(message)),
             Self::Sha384(mac) => finish(mac.clone().chain_update(message)),
             Self::Sha512(mac) => finish(mac.clone().chain_update(message)),
+        }
+    }
+
+    /// The HMAC of `message` in unpadded URL-safe base64, written into `out`
+    /// straight from the digest (no intermediate copy).
+    pub(crate) fn signature<'o>(
+        &self,
+        message: &[u8],
+        out: &'o mut [u8; MAX_SIGNATURE_LEN],
+    ) -> &'o [u8] {
+        match self {
+            Self::Sha1(mac) => b64u_encode_digest(
+                &mac.clone().chain_update(message).finalize().into_bytes(),
+                out,
+            ),
+            Self::Sha224(mac) => b64u_encode_digest(
+                &mac.clone().chain_update(message).finalize().into_bytes(),
+                out,
+            ),
+            Self::Sha256(mac) => b64u_encode_digest(
+                &mac.clone().chain_update(message).finalize().into_bytes(),
+                out,
+            ),
+            Self::Sha384(mac) => b64u_encode_digest(
+                &mac.clone().chain_update(message).finalize().into_bytes(),
+                out,
+            ),
+            Self::Sha512(mac) => b64u_encode_digest(
+                &mac.clone().chain_update(message).finalize().into_bytes(),
+                out,
+            ),
         }
     }
 

@@ -35,7 +35,6 @@ pub(crate) fn decode<T: DeserializeOwned>(payload: &str, limit: usize) -> Result
 }
 
 /// Decodes a verified payload into Django's JSON tree, without a serde pass.
-#[cfg(feature = "django")]
 pub(crate) fn decode_value(payload: &str, limit: usize) -> Result<json::Value> {
     json::parse_value(&decode_bytes(payload, limit)?)
         .map_err(|e| Error::Payload(e.into_payload_error()))

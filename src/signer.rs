@@ -10,9 +10,7 @@ use subtle::ConstantTimeEq;
 
 use crate::algorithm::{Algorithm, MacKey};
 use crate::clock::{MaxAge, UnixTime};
-use crate::encoding::{
-    MAX_DIGEST_LEN, MAX_SIGNATURE_LEN, b64u_decode_signature, b64u_encode_digest,
-};
+use crate::encoding::{MAX_DIGEST_LEN, MAX_SIGNATURE_LEN, b64u_decode_signature};
 use crate::error::{ConfigError, Error, Malformed, Result};
 use crate::keyed::KeyedRing;
 use crate::object;
@@ -457,13 +455,15 @@ impl Signer {
     #[must_use]
     pub fn sign(&self, value: &str) -> String {
         let mut signature = [0u8; MAX_SIGNATURE_LEN];
-        let tag = self.keys.current().tag(value.as_bytes());
-        let signature = b64u_encode_digest(tag.as_bytes(), &mut signature);
+        let signature = self
+            .keys
+            .current()
+            .signature(value.as_bytes(), &mut signature);
         let mut signed = String::with_capacity(value.len() + self.sep.len() + signature.len());
         signed.push_str(value);
         signed.push_str(&self.sep);
-        // Base64 output is ASCII.
-        signed.extend(signature.iter().map(|&b| char::from(b)));
+        // Base64 output is ASCII, so this never falls back to the empty string.
+        signed.push_str(core::str::from_utf8(signature).unwrap_or_default());
         signed
     }
 

@@ -372,9 +372,28 @@ impl TimestampSigner {
     }
 
     /// [`unsign_object_at`](TimestampSigner::unsign_object_at) into Django's
-    /// JSON tree without a serde pass (sessions, messages).
-    #[cfg(feature = "django")]
-    pub(crate) fn unsign_value_at<'a>(
+    /// JSON tree ([`json::Value`](crate::json::Value)) without a serde pass:
+    /// the fastest way to read a payload of unknown shape, as Django's `loads`
+    /// returns a dict.
+    ///
+    /// # Errors
+    ///
+    /// As [`unsign_object_at`](TimestampSigner::unsign_object_at).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{json::Value, TimestampSigner, UnixTime, DUMPS_SALT};
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let signer = TimestampSigner::builder(&ring).salt(DUMPS_SALT).build()?;
+    /// let verified = signer.unsign_value_at(
+    ///     "eyJhIjoxfQ:1kHR5c:xqJlJyiwrrULZIShPCalrQd94qE-JNfsH6uex_ETIZo",
+    ///     UnixTime::from_secs_f64(1_700_000_000.0),
+    /// )?;
+    /// assert_eq!(verified.value()["a"], Value::Integer(1));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn unsign_value_at<'a>(
         &self,
         signed: &'a str,
         now: UnixTime,
