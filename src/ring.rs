@@ -556,7 +556,26 @@ impl KeyRing {
     /// # Ok::<(), signring::Error>(())
     /// ```
     pub fn rotate(self, new_current: impl AsRef<[u8]>) -> Result<Self> {
-        let new_current = RingKey::new(new_current)?;
+        self.rotate_to(RingKey::new(new_current)?)
+    }
+
+    /// [`rotate`](KeyRing::rotate) to a key with its id (and expiry).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::DuplicateKey`] if it is already in the ring.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, KeyRole, RingKey};
+    /// let ring = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?
+    ///     .rotate_to(RingKey::new("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?.id("2026-11"))?;
+    /// assert_eq!(ring.id(0).unwrap().as_str(), "2026-11");
+    /// assert_eq!(ring.role(1), Some(KeyRole::Fallback));
+    /// # Ok::<(), signring::Error>(())
+    /// ```
+    pub fn rotate_to(self, new_current: RingKey) -> Result<Self> {
         self.check_new(&new_current.key)?;
         let mut ring = self;
         let at = ring.push(new_current, KeyRole::Staged);
