@@ -3,7 +3,6 @@
 //! `get_user`, reset tokens, signed cookies, messages and key checks.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::Value as Case;
 use signring::django::{
@@ -392,41 +391,18 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
 
 #[test]
 fn every_django_adapter_vector_holds() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/django");
-    let mut total = 0;
-    for (name, version) in FILES {
-        let text =
-            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let file: Case = serde_json::from_str(&text).unwrap();
-        let keys = std::iter::once(&file["keys"]["current"])
-            .chain(file["keys"]["fallbacks"].as_array().unwrap())
-            .map(|k| SecretKey::new(k.as_str().unwrap()).unwrap())
-            .collect();
-        let algorithm = match (version, file["default_hashing_algorithm"].as_str()) {
-            (DjangoVersion::V3_2, Some(name)) => Some(name.parse().unwrap()),
-            _ => None,
-        };
-        let vectors = Vectors {
-            version,
-            algorithm,
-            keys,
-        };
-        let cases = file["cases"].as_array().unwrap();
-        assert!(cases.len() > 100, "{name}: only {} cases", cases.len());
-        let mut counts = BTreeMap::new();
-        for (index, case) in cases.iter().enumerate() {
-            let ctx = format!(
-                "{name} case {index} ({})",
-                case.get("note").and_then(Case::as_str).unwrap_or("")
-            );
-            run_case(&vectors, case, &ctx, &mut counts);
-        }
-        println!(
-            "{name} (Django {}): {} cases {counts:?}",
-            file["django"].as_str().unwrap(),
-            cases.len()
-        );
-        total += cases.len();
-    }
-    println!("{total} Django adapter vectors checked");
+    crate::vector_files::check_files(
+        &FILES,
+        100,
+        "Django adapter vectors",
+        |p| Vectors {
+            version: p.version,
+            // DEFAULT_HASHING_ALGORITHM exists in 3.1-3.2 only.
+            algorithm: p
+                .default_hashing_algorithm
+                .filter(|_| p.version == DjangoVersion::V3_2),
+            keys: p.keys,
+        },
+        run_case,
+    );
 }

@@ -7,7 +7,6 @@
 //! differs, the case is counted as a `DIFFERENCE` and the difference asserted.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::Value as Case;
 use signring::json::{self, Value};
@@ -395,40 +394,15 @@ fn run_case(vectors: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<&'s
 
 #[test]
 fn every_django_vector_holds() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/django");
-    let mut total = 0;
-    for (name, version) in FILES {
-        let text =
-            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let file: Case = serde_json::from_str(&text).unwrap();
-        let keys = std::iter::once(&file["keys"]["current"])
-            .chain(file["keys"]["fallbacks"].as_array().unwrap())
-            .map(|k| SecretKey::new(k.as_str().unwrap()).unwrap())
-            .collect();
-        let default_algorithm = file["default_hashing_algorithm"]
-            .as_str()
-            .map(|a| a.parse().unwrap());
-        let vectors = Vectors {
-            version,
-            default_algorithm,
-            keys,
-        };
-        let cases = file["cases"].as_array().unwrap();
-        assert!(cases.len() > 500, "{name}: only {} cases", cases.len());
-        let mut counts = BTreeMap::new();
-        for (index, case) in cases.iter().enumerate() {
-            let ctx = format!(
-                "{name} case {index} ({})",
-                case.get("note").and_then(Case::as_str).unwrap_or("")
-            );
-            run_case(&vectors, case, &ctx, &mut counts);
-        }
-        println!(
-            "{name} (Django {}): {} cases {counts:?}",
-            file["django"].as_str().unwrap(),
-            cases.len()
-        );
-        total += cases.len();
-    }
-    println!("{total} Django vectors checked");
+    crate::vector_files::check_files(
+        &FILES,
+        500,
+        "Django vectors",
+        |p| Vectors {
+            version: p.version,
+            default_algorithm: p.default_hashing_algorithm,
+            keys: p.keys,
+        },
+        run_case,
+    );
 }

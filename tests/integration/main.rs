@@ -9,3 +9,4 @@ mod django_adapters;
 mod django_proptests;
 mod django_vectors;
 mod proptests;
+mod vector_files;
