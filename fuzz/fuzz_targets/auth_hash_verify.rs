@@ -9,10 +9,14 @@ use signring::{DjangoVersion, KeyRing};
 
 static RING: LazyLock<KeyRing> = LazyLock::new(signring_fuzz::ring);
 static AUTH: LazyLock<Vec<SessionAuthHash>> = LazyLock::new(|| {
-    [DjangoVersion::V3_2, DjangoVersion::V4_2, DjangoVersion::V6_1]
-        .into_iter()
-        .map(|version| SessionAuthHash::new(&RING, version, None).expect("auth"))
-        .collect()
+    [
+        DjangoVersion::V3_2,
+        DjangoVersion::V4_2,
+        DjangoVersion::V6_1,
+    ]
+    .into_iter()
+    .map(|version| SessionAuthHash::new(&RING, version, None).expect("auth"))
+    .collect()
 });
 
 fuzz_target!(|data: &[u8]| {
@@ -25,7 +29,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(!user.is_logged_in());
         }
         let own = auth.hash(password);
-        let found = auth.verify(&own, password).expect("the current key's hash verifies");
+        let found = auth
+            .verify(&own, password)
+            .expect("the current key's hash verifies");
         assert_eq!((found.key_index, found.stale), (0, false));
         assert!(auth.django_get_user(Some(&own), password).is_logged_in());
     }

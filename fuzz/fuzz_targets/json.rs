@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
         if text.is_ascii() {
             // Latin-1 and UTF-8 agree on ASCII.
             let bytes = |v: &Value| json::to_vec(v).expect("serializes");
-            assert_eq!(from_text.as_ref().ok().map(bytes), from_bytes.as_ref().ok().map(bytes));
+            assert_eq!(
+                from_text.as_ref().ok().map(bytes),
+                from_bytes.as_ref().ok().map(bytes)
+            );
         }
     }
 });

@@ -11,12 +11,18 @@ use signring::{DUMPS_SALT, Error, KeyRing, Signer, TimestampSigner};
 use signring_fuzz::NOW;
 
 static RING: LazyLock<KeyRing> = LazyLock::new(signring_fuzz::ring);
-static DUMPS: LazyLock<TimestampSigner> =
-    LazyLock::new(|| TimestampSigner::builder(&RING).salt(DUMPS_SALT).build().expect("signer"));
+static DUMPS: LazyLock<TimestampSigner> = LazyLock::new(|| {
+    TimestampSigner::builder(&RING)
+        .salt(DUMPS_SALT)
+        .build()
+        .expect("signer")
+});
 static SIGNER: LazyLock<Signer> = LazyLock::new(|| Signer::builder(&RING).build().expect("signer"));
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = DUMPS.unsign_object_at::<Value>(text, NOW);
     let _ = SIGNER.unsign_object::<Value>(text);
     // Behind valid signatures: `text` is "payload:timestamp", or "payload".

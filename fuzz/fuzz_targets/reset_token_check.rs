@@ -14,7 +14,12 @@ static RING: LazyLock<KeyRing> = LazyLock::new(signring_fuzz::ring);
 static TOKENS: LazyLock<Vec<PasswordResetTokens>> = LazyLock::new(|| {
     [DjangoVersion::V3_2, DjangoVersion::V5_2]
         .into_iter()
-        .map(|version| PasswordResetTokens::builder(&RING).django(version).build().expect("tokens"))
+        .map(|version| {
+            PasswordResetTokens::builder(&RING)
+                .django(version)
+                .build()
+                .expect("tokens")
+        })
         .collect()
 });
 // The adapter vectors' user 42.
@@ -27,12 +32,16 @@ static NOW: LazyLock<PrimitiveDateTime> =
     LazyLock::new(|| parse_naive_datetime("2024-03-02T12:00:00").expect("date"));
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     for tokens in TOKENS.iter() {
         let _ = tokens.check_token(&USER, text, *NOW);
     }
     let (when, token) = signring_fuzz::split2(text);
-    let Some(at) = parse_naive_datetime(when) else { return };
+    let Some(at) = parse_naive_datetime(when) else {
+        return;
+    };
     for tokens in TOKENS.iter() {
         let _ = tokens.check_token(&USER, token, at);
         // Before 2001-01-01 the timestamp would be negative: Django raises,

@@ -48,20 +48,30 @@ fn to_value(json: &Json, depth: usize) -> Value {
 }
 
 fn to_map(entries: &[(String, Json)], depth: usize) -> Map {
-    entries.iter().map(|(k, j)| (k.clone(), to_value(j, depth + 1))).collect()
+    entries
+        .iter()
+        .map(|(k, j)| (k.clone(), to_value(j, depth + 1)))
+        .collect()
 }
 
 static RING: LazyLock<KeyRing> = LazyLock::new(signring_fuzz::ring);
 static SIGNER: LazyLock<Signer> = LazyLock::new(|| Signer::builder(&RING).build().expect("signer"));
-static DUMPS: LazyLock<TimestampSigner> =
-    LazyLock::new(|| TimestampSigner::builder(&RING).salt(DUMPS_SALT).build().expect("signer"));
+static DUMPS: LazyLock<TimestampSigner> = LazyLock::new(|| {
+    TimestampSigner::builder(&RING)
+        .salt(DUMPS_SALT)
+        .build()
+        .expect("signer")
+});
 /// Each ring key alone, in ring order.
 static SINGLES: LazyLock<Vec<(Signer, TimestampSigner)>> = LazyLock::new(|| {
     (0..3)
         .map(|i| {
             let ring = signring_fuzz::single(i);
             let signer = Signer::builder(&ring).build().expect("signer");
-            let dumps = TimestampSigner::builder(&ring).salt(DUMPS_SALT).build().expect("signer");
+            let dumps = TimestampSigner::builder(&ring)
+                .salt(DUMPS_SALT)
+                .build()
+                .expect("signer");
             (signer, dumps)
         })
         .collect()
@@ -71,8 +81,14 @@ static SESSIONS: LazyLock<Vec<(SessionCodec, SessionCodec)>> = LazyLock::new(|| 
     [DjangoVersion::V2_2, DjangoVersion::V6_1]
         .into_iter()
         .map(|version| {
-            let writer = SessionCodec::builder(&RING).django(version).build().expect("codec");
-            let reader = SessionCodec::builder(&RING).read_legacy(true).build().expect("codec");
+            let writer = SessionCodec::builder(&RING)
+                .django(version)
+                .build()
+                .expect("codec");
+            let reader = SessionCodec::builder(&RING)
+                .read_legacy(true)
+                .build()
+                .expect("codec");
             (writer, reader)
         })
         .collect()
@@ -87,27 +103,53 @@ fuzz_target!(|input: Input| {
     let expected = bytes(&value);
     for compress in [false, true] {
         let signed = DUMPS.sign_object_at(&value, compress, NOW).expect("dumps");
-        let loaded = DUMPS.unsign_object_at::<Value>(&signed, NOW).expect("loads(dumps(x))");
-        assert_eq!(bytes(loaded.value()), expected, "loads(dumps(x)), compress={compress}");
+        let loaded = DUMPS
+            .unsign_object_at::<Value>(&signed, NOW)
+            .expect("loads(dumps(x))");
+        assert_eq!(
+            bytes(loaded.value()),
+            expected,
+            "loads(dumps(x)), compress={compress}"
+        );
         let signed = SIGNER.sign_object(&value, compress).expect("sign_object");
-        let loaded = SIGNER.unsign_object::<Value>(&signed).expect("unsign_object(sign_object(x))");
-        assert_eq!(bytes(loaded.value()), expected, "unsign_object, compress={compress}");
+        let loaded = SIGNER
+            .unsign_object::<Value>(&signed)
+            .expect("unsign_object(sign_object(x))");
+        assert_eq!(
+            bytes(loaded.value()),
+            expected,
+            "unsign_object, compress={compress}"
+        );
     }
 
     let text = input.text.as_str();
-    assert_eq!(*SIGNER.unsign(&SIGNER.sign(text)).expect("unsign(sign(v))").value(), text);
+    assert_eq!(
+        *SIGNER
+            .unsign(&SIGNER.sign(text))
+            .expect("unsign(sign(v))")
+            .value(),
+        text
+    );
     assert_eq!(*RING.unsign(&RING.sign(text)).expect("ring").value(), text);
     let signed = DUMPS.sign_with_timestamp(text, input.timestamp);
     let verified = DUMPS.unsign_at(&signed, NOW).expect("timestamped");
-    assert_eq!((*verified.value(), verified.timestamp()), (text, Some(input.timestamp)));
+    assert_eq!(
+        (*verified.value(), verified.timestamp()),
+        (text, Some(input.timestamp))
+    );
 
     let index = usize::from(input.signed_with % 3);
     let (signer, dumps) = &SINGLES[index];
     let signed = signer.sign(text);
     let verified = SIGNER.unsign(&signed).expect("signed by a ring key");
-    assert_eq!((verified.key_index(), verified.is_stale()), (index, index != 0));
+    assert_eq!(
+        (verified.key_index(), verified.is_stale()),
+        (index, index != 0)
+    );
     let signed = dumps.sign_object_at(&value, true, NOW).expect("dumps");
-    let loaded = DUMPS.unsign_object_at::<Value>(&signed, NOW).expect("loads");
+    let loaded = DUMPS
+        .unsign_object_at::<Value>(&signed, NOW)
+        .expect("loads");
     assert_eq!((loaded.key_index(), loaded.is_stale()), (index, index != 0));
     assert_eq!(bytes(loaded.value()), expected);
 
@@ -119,7 +161,10 @@ fuzz_target!(|input: Input| {
     for (writer, reader) in SESSIONS.iter() {
         let data = writer.encode_at(&session, NOW).expect("session encode");
         let decoded = reader.decode_at(&data, NOW).expect("session decode");
-        assert_eq!(json::to_vec(&decoded.session).expect("serializes"), expected);
+        assert_eq!(
+            json::to_vec(&decoded.session).expect("serializes"),
+            expected
+        );
         assert_eq!(decoded.key_index, 0);
     }
 });

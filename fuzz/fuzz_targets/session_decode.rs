@@ -13,19 +13,32 @@ use signring_fuzz::NOW;
 const PASSWORD: &str = "pbkdf2_sha256$600000$salt$hash";
 
 static RING: LazyLock<KeyRing> = LazyLock::new(signring_fuzz::ring);
-static DB: LazyLock<SessionCodec> =
-    LazyLock::new(|| SessionCodec::builder(&RING).read_legacy(true).build().expect("codec"));
+static DB: LazyLock<SessionCodec> = LazyLock::new(|| {
+    SessionCodec::builder(&RING)
+        .read_legacy(true)
+        .build()
+        .expect("codec")
+});
 static COOKIES: LazyLock<SessionCodec> = LazyLock::new(|| {
-    SessionCodec::builder(&RING).backend(SessionBackend::SignedCookies).build().expect("codec")
+    SessionCodec::builder(&RING)
+        .backend(SessionBackend::SignedCookies)
+        .build()
+        .expect("codec")
 });
 static AUTH: LazyLock<SessionAuthHash> =
     LazyLock::new(|| SessionAuthHash::new(&RING, DjangoVersion::default(), None).expect("auth"));
 static DB_SIGNER: LazyLock<TimestampSigner> = LazyLock::new(|| {
-    TimestampSigner::builder(&RING).salt("django.contrib.sessions.SessionStore").build().expect("signer")
+    TimestampSigner::builder(&RING)
+        .salt("django.contrib.sessions.SessionStore")
+        .build()
+        .expect("signer")
 });
 static COOKIES_SIGNER: LazyLock<TimestampSigner> = LazyLock::new(|| {
     let salt = "django.contrib.sessions.backends.signed_cookies";
-    TimestampSigner::builder(&RING).salt(salt).build().expect("signer")
+    TimestampSigner::builder(&RING)
+        .salt(salt)
+        .build()
+        .expect("signer")
 });
 
 fn check(codec: &SessionCodec, data: &str, signed_by_us: bool) {
@@ -34,14 +47,18 @@ fn check(codec: &SessionCodec, data: &str, signed_by_us: bool) {
         assert!(!matches!(decoded, Err(Error::BadSignature)));
     }
     if let Ok(rotated) = codec.rotate_at(data, &AUTH, |_| Some(PASSWORD.to_owned()), NOW) {
-        let again = codec.decode_at(&rotated.data, NOW).expect("a rotated session decodes");
+        let again = codec
+            .decode_at(&rotated.data, NOW)
+            .expect("a rotated session decodes");
         assert_eq!(again.key_index, 0);
         assert!(!again.stale);
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     check(&DB, text, false);
     check(&COOKIES, text, false);
     check(&DB, &DB_SIGNER.signer().sign(text), true);

@@ -25,15 +25,24 @@ static COOKIES: LazyLock<Vec<SignedCookie>> = LazyLock::new(|| {
 });
 static COOKIE_RING: LazyLock<KeyRing> = LazyLock::new(signring_fuzz::cookie_ring);
 // The salts of `get_signed_cookie("name")`: legacy `name + salt`, and 5.2's v2.
-static LEGACY: LazyLock<TimestampSigner> =
-    LazyLock::new(|| TimestampSigner::builder(&COOKIE_RING).salt("name").build().expect("signer"));
+static LEGACY: LazyLock<TimestampSigner> = LazyLock::new(|| {
+    TimestampSigner::builder(&COOKIE_RING)
+        .salt("name")
+        .build()
+        .expect("signer")
+});
 static V2: LazyLock<TimestampSigner> = LazyLock::new(|| {
     let salt = "django.http.cookies.v2:0:name";
-    TimestampSigner::builder(&COOKIE_RING).salt(salt).build().expect("signer")
+    TimestampSigner::builder(&COOKIE_RING)
+        .salt(salt)
+        .build()
+        .expect("signer")
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let unquoted = unquote_cookie_value(text);
     assert_eq!(unquote_cookie_value(&quote_cookie_value(text)), text);
     let by_legacy = LEGACY.signer().sign(text);
@@ -45,8 +54,13 @@ fuzz_target!(|data: &[u8]| {
         assert!(!matches!(legacy, Err(Error::BadSignature)), "{legacy:?}");
         let _ = cookie.unsign_at(&by_v2, NOW);
         let signed = cookie.sign_at(text, NOW);
-        let verified = cookie.unsign_at(&signed, NOW).expect("a cookie signed now verifies");
-        assert_eq!((verified.value, verified.key_index, verified.stale), (text, 0, false));
+        let verified = cookie
+            .unsign_at(&signed, NOW)
+            .expect("a cookie signed now verifies");
+        assert_eq!(
+            (verified.value, verified.key_index, verified.stale),
+            (text, 0, false)
+        );
     }
     let v2 = COOKIES[1].unsign_at(&by_v2, NOW);
     assert!(!matches!(v2, Err(Error::BadSignature)), "{v2:?}");

@@ -38,7 +38,11 @@ pub fn ring() -> KeyRing {
 /// If `index > 2`.
 #[must_use]
 pub fn single(index: usize) -> KeyRing {
-    let key = if index == 0 { CURRENT } else { FALLBACKS[index - 1] };
+    let key = if index == 0 {
+        CURRENT
+    } else {
+        FALLBACKS[index - 1]
+    };
     KeyRing::new(key).expect("key")
 }
 
@@ -52,11 +56,10 @@ pub fn single(index: usize) -> KeyRing {
 #[must_use]
 pub fn cookie_ring() -> KeyRing {
     let prefixed = |key: &str| format!("django.http.cookies{key}");
-    FALLBACKS
-        .iter()
-        .fold(KeyRing::new(prefixed(CURRENT)).expect("key"), |ring, key| {
-            ring.with_fallback(prefixed(key)).expect("key")
-        })
+    FALLBACKS.iter().fold(
+        KeyRing::new(prefixed(CURRENT)).expect("key"),
+        |ring, key| ring.with_fallback(prefixed(key)).expect("key"),
+    )
 }
 
 /// Splits `data` at the first `\n`: two text fields from one input.
