@@ -262,6 +262,7 @@ mod tests {
         assert_eq!(b64u_encode(&[0xfb, 0xff]), "-_8");
     }
 
+    #[cfg(feature = "django")]
     #[test]
     fn standard_decoding_neither_pads_nor_takes_the_url_alphabet() {
         assert_eq!(python_std_b64decode(b"YQ=="), Some(b"a".to_vec()));
