@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Django logs the user in under the old key and stores this row in
     // django_session.session_data.
     let old = KeyRing::new(OLD_KEY)?;
-    let hash = SessionAuthHash::new(&old, Default::default(), None)?.hash(PASSWORD_HASH);
+    let hash = SessionAuthHash::new(&old, &Default::default())?.hash(PASSWORD_HASH);
     let mut login = Map::new();
     login.insert("_auth_user_id".into(), Value::String("42".into()));
     login.insert(
@@ -46,15 +46,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // With signring: a ring with the new key current and the old one as a
     // fallback rotates the row, re-signing it and rewriting the auth hash.
-    let ring = old.rotate(NEW_KEY)?;
-    let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+    let mut ring = old.clone();
+    ring.rotate(NEW_KEY)?;
+    let auth = SessionAuthHash::new(&ring, &Default::default())?;
     let lookup = |user_id: &str| (user_id == "42").then(|| PASSWORD_HASH.to_owned());
     let rotated = SessionCodec::builder(&ring)
         .build()?
         .rotate_at(&row, &auth, lookup, later)?;
     println!(
         "rotated row (new key):  {}  (verified by key {}, auth hash rewritten: {})",
-        rotated.data, rotated.key_index, rotated.hash_rewritten
+        rotated.data, rotated.record.key_index, rotated.hash_rewritten
     );
 
     // Django with only the new key now reads the row and keeps the user.
@@ -63,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(Value::String(hash)) => Some(hash.as_str()),
         _ => None,
     };
-    let outcome = SessionAuthHash::new(&new_only, Default::default(), None)?
+    let outcome = SessionAuthHash::new(&new_only, &Default::default())?
         .django_get_user(stored_hash, PASSWORD_HASH);
     println!(
         "new key alone reads it: {} -> {outcome:?}",
@@ -71,6 +72,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     assert!(outcome.is_logged_in());
     // The timestamp is the login's: rotation never extends a session's life.
-    assert_eq!(session.timestamp, Some(1_700_000_000));
+    assert_eq!(session.record.timestamp, Some(1_700_000_000));
     Ok(())
 }

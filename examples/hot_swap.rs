@@ -15,7 +15,7 @@ struct Keys {
     counters: Arc<VerifyCounters>,
 }
 
-fn publish(slot: &RwLock<Arc<Keys>>, ring: &KeyRing) -> Result<(), signring::Error> {
+fn publish(slot: &RwLock<Arc<Keys>>, ring: &KeyRing) -> Result<(), signring::ConfigError> {
     let counters = Arc::new(VerifyCounters::new(ring));
     let signer = Signer::builder(ring).observer(counters.clone()).build()?;
     // Only the pointer swap happens under the lock; deriving keys does not.
@@ -34,7 +34,7 @@ fn current(slot: &RwLock<Arc<Keys>>) -> Arc<Keys> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In production: KeyRing::from_env() or KeyRing::from_keys_file(path),
     // reloaded on SIGHUP or when the mounted secret changes.
-    let ring = KeyRing::from_ring_key(
+    let mut ring = KeyRing::from_ring_key(
         RingKey::new("the-key-we-have-used-since-launch-0123456789abcdefgh")?.id("2025"),
     );
     let slot = RwLock::new(Arc::new(Keys {
@@ -52,9 +52,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let plan = RotationPlan::new(signring::MaxAge::from_secs(14 * 24 * 3600));
     let now = UnixTime::now();
     let next = RingKey::new("a-fresh-key-from-signring-keygen-0123456789abcdefghij")?.id("2026");
-    let staged = plan.stage(ring, next)?;
-    publish(&slot, &staged)?;
-    let promoted = plan.promote(staged, now)?;
+    // Edits happen on a copy; a refused edit would leave the published ring as it was.
+    plan.stage(&mut ring, next)?;
+    publish(&slot, &ring)?;
+    plan.promote(&mut ring, now)?;
+    let promoted = ring;
     thread::scope(|scope| {
         let reader = scope.spawn(|| {
             cookies

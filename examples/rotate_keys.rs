@@ -13,7 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tuesday = UnixTime::from_secs_f64(1_700_086_400.0);
 
     // 1. Before the rotation: one key signs a session cookie.
-    let ring = KeyRing::new(OLD_KEY)?;
+    let mut ring = KeyRing::new(OLD_KEY)?;
     let signer = TimestampSigner::builder(&ring)
         .salt(DUMPS_SALT)
         .max_age(two_weeks)
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("1. signed with the old key:      {cookie}");
 
     // 2. Rotate: the new key signs from now on, the old one only verifies.
-    let ring = ring.rotate(NEW_KEY)?;
+    ring.rotate(NEW_KEY)?;
     let signer = TimestampSigner::builder(&ring)
         .salt(DUMPS_SALT)
         .max_age(two_weeks)
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. Stale means: re-sign with the current key, keeping the timestamp, so
     //    the cookie still expires two weeks after Monday, not after Tuesday.
-    let fresh = signer.resign(&verified);
+    let fresh = signer.resign(&verified)?;
     println!("3. re-signed with the new key:   {fresh}");
     let again = signer.unsign_object_at::<Value>(&fresh, tuesday)?;
     assert!(!again.is_stale());

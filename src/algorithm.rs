@@ -8,7 +8,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use zeroize::Zeroize;
 
 use crate::encoding::{MAX_SIGNATURE_LEN, b64u_encode_digest};
-use crate::error::{ConfigError, Error};
+use crate::error::ConfigError;
 
 /// The hash behind an HMAC signature, named as Python's `hashlib` names it.
 ///
@@ -24,7 +24,7 @@ use crate::error::{ConfigError, Error};
 /// assert_eq!(alg, Algorithm::Sha512);
 /// assert_eq!(alg.to_string(), "sha512");
 /// assert_eq!(Algorithm::default(), Algorithm::Sha256);
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -108,13 +108,13 @@ impl fmt::Display for Algorithm {
 }
 
 impl FromStr for Algorithm {
-    type Err = Error;
+    type Err = ConfigError;
 
-    fn from_str(name: &str) -> Result<Self, Error> {
+    fn from_str(name: &str) -> Result<Self, ConfigError> {
         Self::ALL
             .into_iter()
             .find(|alg| alg.name() == name)
-            .ok_or(Error::Config(ConfigError::UnknownAlgorithm))
+            .ok_or(ConfigError::UnknownAlgorithm)
     }
 }
 

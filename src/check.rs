@@ -19,7 +19,7 @@ const INSECURE_PREFIX: &str = "django-insecure-";
 /// let warnings = check_keys(&ring, Default::default());
 /// assert_eq!(warnings[0].id, "security.W009");
 /// assert_eq!(warnings[0].setting, "SECRET_KEY");
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -33,7 +33,10 @@ pub struct KeyWarning {
 }
 
 /// Runs Django's checks on every key of the ring: at least 50 characters, at
-/// least 5 distinct ones, and (from 3.2) no `django-insecure-` prefix.
+/// least 5 distinct ones, and (from 3.2) no `django-insecure-` prefix. Staged
+/// keys are checked as the fallbacks they are in Django's terms, numbered
+/// after them; a key repeated in the ring is reported at each place, as
+/// Django reports it.
 ///
 /// Fallbacks are checked under every version (Django checks them from 4.1, when
 /// they appeared; signring honours them everywhere). Keys are counted in code
@@ -48,7 +51,7 @@ pub struct KeyWarning {
 /// let ids: Vec<_> = check_keys(&ring, DjangoVersion::V4_2).into_iter().map(|w| (w.id, w.setting)).collect();
 /// assert_eq!(ids, [("security.W009", "SECRET_KEY".to_owned()), ("security.W025", "SECRET_KEY_FALLBACKS[0]".to_owned())]);
 /// assert_eq!(check_keys(&ring, DjangoVersion::V2_2).len(), 1, "2.2 did not check the prefix");
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use]
 pub fn check_keys(ring: &KeyRing, version: DjangoVersion) -> Vec<KeyWarning> {
@@ -60,7 +63,9 @@ pub fn check_keys(ring: &KeyRing, version: DjangoVersion) -> Vec<KeyWarning> {
             message: message(version, "SECRET_KEY"),
         });
     }
-    for (index, key) in ring.fallbacks().iter().enumerate() {
+    // Staged keys are fallbacks in Django's terms: they are checked too,
+    // numbered after the fallbacks.
+    for (index, key) in ring.keys().skip(1).enumerate() {
         if is_weak(key, version) {
             let setting = format!("SECRET_KEY_FALLBACKS[{index}]");
             let message = message(version, &setting);
@@ -134,13 +139,13 @@ impl KeyRing {
     /// assert!(weak.require_strong_keys(DjangoVersion::default()).is_err());
     /// let strong = KeyRing::new("x9$kP2#mQ7!vL4@nR8%tW1^yZ6&bC3*dF5(gH0)jK-_=+qsuoiea")?;
     /// assert!(strong.require_strong_keys(DjangoVersion::default()).is_ok());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn require_strong_keys(self, version: DjangoVersion) -> crate::error::Result<Self> {
+    pub fn require_strong_keys(self, version: DjangoVersion) -> crate::error::ConfigResult<Self> {
         match check_keys(&self, version).into_iter().next() {
-            Some(warning) => Err(crate::Error::Config(crate::ConfigError::WeakKey(
+            Some(warning) => Err(crate::ConfigError::WeakKey(
                 warning.setting,
-            ))),
+            )),
             None => Ok(self),
         }
     }

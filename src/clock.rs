@@ -1,6 +1,84 @@
-//! Time as Django sees it: Unix seconds as a float, and `max_age` limits.
+//! Time as Django sees it: Unix seconds as a float, `max_age` limits, and the
+//! one clock every signer and adapter reads.
 
+use core::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where signers and adapters read the time: key expiry (`not_after`),
+/// `max_age` and timestamps all come from the one clock set in
+/// [`Options::clock`](crate::Options::clock), as rustls reads its
+/// `TimeProvider`.
+///
+/// The `*_at(now)` methods take the time as an argument instead and read no
+/// clock at all.
+///
+/// # Example
+///
+/// ```
+/// use signring::{FixedClock, KeyRing, Options, RingKey, Signer, UnixTime};
+///
+/// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+/// let signed = old.sign("v");
+/// let mut ring = KeyRing::new("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+/// ring.add_fallback(RingKey::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?
+///     .not_after(UnixTime::from_secs_f64(1000.0)))?;
+/// let at = |t| Options::new().clock(FixedClock::new(UnixTime::from_secs_f64(t)));
+/// assert!(Signer::builder(&ring).options(at(999.0)).build()?.unsign(&signed).is_ok());
+/// assert!(Signer::builder(&ring).options(at(1001.0)).build()?.unsign(&signed).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current time.
+    fn now(&self) -> UnixTime;
+}
+
+/// The system clock ([`UnixTime::now`]): the default.
+///
+/// # Example
+///
+/// ```
+/// use signring::{Clock, SystemClock};
+/// assert!(SystemClock.now().as_secs_f64() > 1_600_000_000.0);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> UnixTime {
+        UnixTime::now()
+    }
+}
+
+/// A clock that always reads the same instant: for tests, replays and batch
+/// jobs that judge every value at one time.
+///
+/// # Example
+///
+/// ```
+/// use signring::{Clock, FixedClock, UnixTime};
+/// let clock = FixedClock::new(UnixTime::from_secs_f64(42.0));
+/// assert_eq!(clock.now(), UnixTime::from_secs_f64(42.0));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(UnixTime);
+
+impl FixedClock {
+    /// A clock stopped at `at`.
+    ///
+    /// # Example
+    ///
+    /// See [`FixedClock`].
+    #[must_use]
+    pub const fn new(at: UnixTime) -> Self {
+        Self(at)
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> UnixTime {
+        self.0
+    }
+}
 
 /// A point in time as Unix seconds with a fraction, like Python's `time.time()`.
 ///

@@ -1,8 +1,11 @@
-//! The one error type of the crate.
+//! Errors, split by phase: [`ConfigError`] when building a ring, a signer or
+//! an adapter; [`Error`] when verifying.
 
 use core::fmt;
 
-/// Everything that can go wrong while signing or verifying.
+/// Everything that can go wrong while verifying (and re-signing) a value.
+/// Building a ring, signer or adapter fails only with [`ConfigError`], so a
+/// caller tells a setup mistake from a bad value by the type.
 ///
 /// Messages are lower-case and never contain the signed value, the signature,
 /// the payload or any key, so an `Error` is safe to log.
@@ -16,7 +19,7 @@ use core::fmt;
 /// let err = ring.unsign("hello:not-a-signature").unwrap_err();
 /// assert!(matches!(err, Error::BadSignature));
 /// assert_eq!(err.to_string(), "bad signature");
-/// # Ok::<(), Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -39,9 +42,48 @@ pub enum Error {
     /// The signature is valid but the object payload cannot be decoded.
     #[error("bad payload: {0}")]
     Payload(PayloadError),
-    /// A signer or key was configured in a way Django refuses.
-    #[error("invalid configuration: {0}")]
-    Config(ConfigError),
+    /// A value was handed for re-signing to a signer other than the one that
+    /// verified it (another salt, separator or kind): re-signing it would
+    /// move it to another purpose.
+    #[error("the value was verified by another signer; re-sign it with that one")]
+    OtherSigner,
+    /// The operation has no result Django could produce (for example a
+    /// password-reset token for a clock before 2001).
+    #[error("not possible: {0}")]
+    Unsupported(&'static str),
+}
+
+impl Error {
+    /// Whether no key verified the signature.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let ring = signring::KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
+    /// assert!(ring.unsign("v:AAAA").unwrap_err().is_bad_signature());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_bad_signature(&self) -> bool {
+        matches!(self, Self::BadSignature)
+    }
+
+    /// Whether the signature checked out but the value is too old.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, MaxAge, TimestampSigner, UnixTime};
+    /// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
+    /// let signer = TimestampSigner::builder(&ring).max_age(MaxAge::from_secs(1)).build()?;
+    /// let signed = signer.sign_at("v", UnixTime::from_secs_f64(0.0));
+    /// assert!(signer.unsign_at(&signed, UnixTime::from_secs_f64(5.0)).unwrap_err().is_expired());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_expired(&self) -> bool {
+        matches!(self, Self::Expired { .. })
+    }
 }
 
 /// Why an input was [`Error::Malformed`].
@@ -53,7 +95,7 @@ pub enum Error {
 ///
 /// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
 /// assert_eq!(ring.unsign("no-separator"), Err(Error::Malformed(Malformed::NoSeparator)));
-/// # Ok::<(), Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -98,7 +140,7 @@ impl fmt::Display for Malformed {
 /// let signed = signer.sign("!!!");
 /// let err = signer.unsign_object::<u32>(&signed).unwrap_err();
 /// assert!(matches!(err, Error::Payload(PayloadError::Json { .. })));
-/// # Ok::<(), Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -140,17 +182,18 @@ impl fmt::Display for PayloadError {
     }
 }
 
-/// Why a configuration was refused ([`Error::Config`]).
+/// Why a ring, signer or adapter could not be built: the only error building
+/// returns.
 ///
 /// # Example
 ///
 /// ```
-/// use signring::{ConfigError, Error, KeyRing, Signer};
+/// use signring::{ConfigError, KeyRing, Signer};
 ///
 /// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
 /// let err = Signer::builder(&ring).sep("a").build().unwrap_err();
-/// assert_eq!(err, Error::Config(ConfigError::UnsafeSeparator));
-/// # Ok::<(), Error>(())
+/// assert_eq!(err, ConfigError::UnsafeSeparator);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -203,5 +246,10 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl std::error::Error for ConfigError {}
+
 /// Shorthand used inside the crate.
 pub(crate) type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Shorthand for what building returns.
+pub(crate) type ConfigResult<T> = core::result::Result<T, ConfigError>;

@@ -5,7 +5,7 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{ConfigError, ConfigResult};
 
 /// A secret key: text or bytes, as Django's `SECRET_KEY` may be either.
 ///
@@ -21,7 +21,7 @@ use crate::error::{ConfigError, Error, Result};
 /// let key = SecretKey::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
 /// assert_eq!(format!("{key:?}"), "SecretKey(..)");
 /// assert_eq!(key, SecretKey::new(b"a-secret-key-of-at-least-fifty-characters-0123456789")?);
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct SecretKey {
@@ -42,9 +42,9 @@ impl SecretKey {
     /// use signring::{ConfigError, Error, SecretKey};
     ///
     /// assert!(SecretKey::new([0xffu8, 0x00, 0x10]).is_ok(), "any bytes will do");
-    /// assert_eq!(SecretKey::new("").unwrap_err(), Error::Config(ConfigError::EmptyKey));
+    /// assert_eq!(SecretKey::new("").unwrap_err(), ConfigError::EmptyKey);
     /// ```
-    pub fn new(key: impl AsRef<[u8]>) -> Result<Self> {
+    pub fn new(key: impl AsRef<[u8]>) -> ConfigResult<Self> {
         Self::from_vec(key.as_ref().to_vec())
     }
 
@@ -60,11 +60,11 @@ impl SecretKey {
     /// ```
     /// let key = signring::SecretKey::from_vec(b"a-secret-key-of-at-least-fifty-characters-0123456789".to_vec())?;
     /// assert_eq!(key.len(), 52);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_vec(mut key: Vec<u8>) -> Result<Self> {
+    pub fn from_vec(mut key: Vec<u8>) -> ConfigResult<Self> {
         if key.is_empty() {
-            return Err(Error::Config(ConfigError::EmptyKey));
+            return Err(ConfigError::EmptyKey);
         }
         if key.capacity() == key.len() {
             return Ok(Self {
@@ -95,9 +95,9 @@ impl SecretKey {
     /// let key = SecretKey::generate()?;
     /// assert_eq!(key.len(), 50);
     /// assert!(KeyRing::from_key(key).require_strong_keys(DjangoVersion::default()).is_ok());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn generate() -> Result<Self> {
+    pub fn generate() -> ConfigResult<Self> {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
         const LENGTH: usize = 50;
         // The largest multiple of the alphabet size below 256: rejecting bytes
@@ -108,7 +108,7 @@ impl SecretKey {
             let mut random = [0u8; 64];
             while key.len() < LENGTH {
                 getrandom::fill(&mut random).map_err(|_| {
-                    Error::Config(ConfigError::Source("the OS random generator failed".into()))
+                    ConfigError::Source("the OS random generator failed".into())
                 })?;
                 key.extend(
                     random
@@ -137,7 +137,7 @@ impl SecretKey {
     ///
     /// ```
     /// assert_eq!(signring::SecretKey::new("é")?.len(), 2);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     #[allow(clippy::len_without_is_empty)] // a key is never empty
@@ -202,7 +202,7 @@ mod tests {
     fn empty_keys_are_refused() {
         assert_eq!(
             SecretKey::new("").unwrap_err(),
-            Error::Config(ConfigError::EmptyKey)
+            ConfigError::EmptyKey
         );
         assert!(SecretKey::from_vec(Vec::new()).is_err());
     }

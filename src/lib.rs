@@ -12,6 +12,7 @@ mod keyed;
 mod load;
 mod object;
 mod observe;
+mod options;
 mod ring;
 mod rotation;
 mod signer;
@@ -27,18 +28,19 @@ pub mod json;
 // The public interface is:
 pub use algorithm::Algorithm;
 pub use check::{KeyWarning, check_keys};
-pub use clock::{MaxAge, UnixTime};
+pub use clock::{Clock, FixedClock, MaxAge, SystemClock, UnixTime};
 pub use error::{ConfigError, Error, Malformed, PayloadError};
 pub use key::SecretKey;
-pub use load::{ConfigSecret, KeyConfig, RingConfig};
+pub use load::{ConfigSecret, KeyConfig, KeyLoader, RingConfig};
 pub use observe::{CountReport, KeyCount, Outcome, VerifyCounters, VerifyObserver};
+pub use options::Options;
 pub use ring::{KeyId, KeyRing, KeyRole, RingKey};
 pub use rotation::{RotationPhase, RotationPlan};
 pub use signer::{
     DEFAULT_MAX_INPUT_LEN, DEFAULT_MAX_PAYLOAD_SIZE, SIGNER_SALT, Signer, SignerBuilder,
 };
 pub use timed::{DUMPS_SALT, TIMESTAMP_SIGNER_SALT, TimestampSigner};
-pub use verified::Verified;
+pub use verified::{Verification, Verified};
 pub use version::DjangoVersion;
 
 /// Building blocks exposed for the fuzz targets and the Django vector tests.

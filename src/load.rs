@@ -1,6 +1,6 @@
 //! Loading a key ring from where operators keep keys: Django's environment
 //! variables, key files (mounted secrets), and serde configuration whose
-//! secrets never serialize.
+//! secrets never serialize. Every loader refuses weak keys unless told not to.
 
 use core::fmt;
 use std::path::Path;
@@ -8,50 +8,104 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
+use crate::check::check_keys;
 use crate::clock::UnixTime;
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{ConfigError, ConfigResult};
 use crate::json;
 use crate::ring::{KeyRing, RingKey};
+use crate::version::DjangoVersion;
 
-impl KeyRing {
-    /// Reads Django's settings from the environment: `SECRET_KEY` is the
-    /// current key, `SECRET_KEY_FALLBACKS` (optional) a JSON array of older
-    /// keys, tried in order.
+/// Loads key rings, refusing any key that fails Django's weak-key check
+/// (`security.W009` for `SECRET_KEY`, `W025` for a fallback: fewer than 50
+/// characters, fewer than 5 distinct ones, or the `django-insecure-` prefix)
+/// unless [`danger_allow_weak_keys`](KeyLoader::danger_allow_weak_keys) says
+/// otherwise. Errors name the variable, line or entry, never a key.
+///
+/// # Example
+///
+/// ```
+/// use signring::KeyLoader;
+/// let text = "# rotated in 2026-11\n\
+///             the-current-key-0123456789abcdefghijklmnopqrstuvwxyz\n\
+///             the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz\n";
+/// let ring = KeyLoader::new().keys_text(text)?;
+/// assert_eq!(ring.key_count(), 2);
+/// let weak = KeyLoader::new().keys_text("short-key\n").unwrap_err();
+/// assert_eq!(weak.to_string(), "keys file line 1 is weak (Django's security.W009/W025 checks)");
+/// assert!(KeyLoader::new().danger_allow_weak_keys().keys_text("short-key\n").is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+#[must_use]
+pub struct KeyLoader {
+    django: DjangoVersion,
+    allow_weak: bool,
+}
+
+impl KeyLoader {
+    /// A loader that refuses weak keys by the newest Django's rules.
     ///
-    /// # Errors
+    /// # Example
     ///
-    /// [`ConfigError::Source`] naming the variable that is missing or not what
-    /// Django expects (never its value); [`ConfigError::DuplicateKey`].
+    /// See [`KeyLoader`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Judges keys by `version`'s rules (2.2 does not know the
+    /// `django-insecure-` prefix).
     ///
     /// # Example
     ///
     /// ```
-    /// use signring::KeyRing;
+    /// use signring::{DjangoVersion, KeyLoader};
+    /// let key = "django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789";
+    /// assert!(KeyLoader::new().keys_text(key).is_err());
+    /// assert!(KeyLoader::new().django(DjangoVersion::V2_2).keys_text(key).is_ok());
+    /// ```
+    pub fn django(mut self, version: DjangoVersion) -> Self {
+        self.django = version;
+        self
+    }
+
+    /// Accepts keys that fail Django's weak-key check (tests, fixtures, a
+    /// legacy site that must keep reading an old weak key while it rotates
+    /// away from it). [`check_keys`] still reports them.
+    ///
+    /// # Example
+    ///
+    /// See [`KeyLoader`].
+    pub fn danger_allow_weak_keys(mut self) -> Self {
+        self.allow_weak = true;
+        self
+    }
+
+    /// Reads Django's settings from the environment: `SECRET_KEY` is the
+    /// current key, `SECRET_KEY_FALLBACKS` (optional) a JSON array of older
+    /// keys, tried in order. As in Django, a fallback may repeat
+    /// `SECRET_KEY` or another fallback: the ring keeps it (it never changes
+    /// a result) and [`check_keys`] still reports it.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Source`] naming the variable that is missing or not what
+    /// Django expects (never its value); [`ConfigError::WeakKey`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::KeyLoader;
     /// let env = |name: &str| match name {
     ///     "SECRET_KEY" => Some("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz".to_owned()),
     ///     "SECRET_KEY_FALLBACKS" => Some(r#"["the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz"]"#.to_owned()),
     ///     _ => None,
     /// };
-    /// let ring = KeyRing::from_env_with(env)?;
+    /// let ring = KeyLoader::new().env_with(env)?;
     /// assert_eq!(ring.key_count(), 2);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_with(|name| std::env::var(name).ok())
-    }
-
-    /// [`from_env`](KeyRing::from_env) over any lookup, for tests and other
-    /// configuration sources.
-    ///
-    /// # Errors
-    ///
-    /// As [`from_env`](KeyRing::from_env).
-    ///
-    /// # Example
-    ///
-    /// See [`from_env`](KeyRing::from_env).
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let source = |what: &str| Error::Config(ConfigError::Source(what.to_owned()));
+    pub fn env_with(&self, lookup: impl Fn(&str) -> Option<String>) -> ConfigResult<KeyRing> {
+        let source = |what: &str| ConfigError::Source(what.to_owned());
         let mut current = lookup("SECRET_KEY").ok_or_else(|| source("SECRET_KEY is not set"))?;
         let ring = KeyRing::new(&current).map_err(|_| source("SECRET_KEY is empty"));
         current.zeroize();
@@ -63,14 +117,10 @@ impl KeyRing {
                 .map_err(|_| source("SECRET_KEY_FALLBACKS is not a JSON array of strings"))?;
             let mut added = Ok(());
             for (index, key) in fallbacks.iter().enumerate() {
-                match ring.clone().with_fallback(key) {
-                    Ok(next) => ring = next,
-                    Err(Error::Config(ConfigError::EmptyKey)) => {
+                match RingKey::new(key) {
+                    Ok(key) => ring.push_fallback_allowing_duplicate(key),
+                    Err(_) => {
                         added = Err(source(&format!("SECRET_KEY_FALLBACKS[{index}] is empty")));
-                        break;
-                    }
-                    Err(other) => {
-                        added = Err(other);
                         break;
                     }
                 }
@@ -78,17 +128,235 @@ impl KeyRing {
             fallbacks.iter_mut().for_each(Zeroize::zeroize);
             added?;
         }
-        Ok(ring)
+        self.checked(ring, |setting| setting.to_owned())
     }
 
-    /// Reads a key file: the first line is the current key, each further
-    /// non-empty line a fallback, in order. This is the shape of a Kubernetes
-    /// secret mounted as a file, and of `signring --keys-file`.
+    /// [`env_with`](KeyLoader::env_with) on the process environment.
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Source`] when the file cannot be read or has no current
-    /// key; [`ConfigError::DuplicateKey`].
+    /// As [`env_with`](KeyLoader::env_with).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let ring = signring::KeyLoader::new().env()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn env(&self) -> ConfigResult<KeyRing> {
+        self.env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Reads a keys file (a mounted secret, `signring --keys-file`):
+    ///
+    /// - one key per line, the first the current key, each further one a
+    ///   fallback, in order; a trailing `\r` is dropped;
+    /// - empty lines are skipped, and so are comments: lines that are `#` or
+    ///   start with `# ` (Django's generated keys never contain a space);
+    /// - a key is taken byte for byte and may not contain whitespace: a line
+    ///   that only *looks* blank, has stray spaces, or is a comment without
+    ///   its space is refused with its line number, never read as a key;
+    /// - a key may not appear twice.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Source`] when the file cannot be read, has no key, or a
+    /// line breaks the rules above; [`ConfigError::WeakKey`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::KeyLoader;
+    /// let err = KeyLoader::new().keys_text("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz\n   \n").unwrap_err();
+    /// assert_eq!(err.to_string(), "keys file line 2 holds whitespace (one key per line, no spaces; comments start with \"# \")");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keys_file(&self, path: impl AsRef<Path>) -> ConfigResult<KeyRing> {
+        let mut text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::Source(format!("cannot read the keys file: {}", e.kind()))
+        })?;
+        let ring = self.keys_text(&text);
+        text.zeroize();
+        ring
+    }
+
+    /// [`keys_file`](KeyLoader::keys_file) on text already read.
+    ///
+    /// # Errors
+    ///
+    /// As [`keys_file`](KeyLoader::keys_file).
+    ///
+    /// # Example
+    ///
+    /// See [`KeyLoader`].
+    pub fn keys_text(&self, text: &str) -> ConfigResult<KeyRing> {
+        let mut ring: Option<KeyRing> = None;
+        let mut lines = Vec::new();
+        for (index, line) in text.split('\n').enumerate() {
+            let number = index + 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty() || line == "#" || line.starts_with("# ") {
+                continue;
+            }
+            if line.chars().any(char::is_whitespace) {
+                return Err(ConfigError::Source(format!(
+                    "keys file line {number} holds whitespace (one key per line, no spaces; \
+                     comments start with \"# \")"
+                )));
+            }
+            let key = RingKey::new(line)?;
+            match &mut ring {
+                None => ring = Some(KeyRing::from_ring_key(key)),
+                Some(ring) => ring.add_fallback(key).map_err(|_| {
+                    ConfigError::Source(format!("keys file line {number} repeats an earlier key"))
+                })?,
+            }
+            lines.push(number);
+        }
+        let ring = ring.ok_or_else(|| ConfigError::Source("the keys file has no key".into()))?;
+        self.checked(ring, |setting| {
+            let position = match setting.strip_prefix("SECRET_KEY_FALLBACKS[") {
+                Some(rest) => rest
+                    .trim_end_matches(']')
+                    .parse::<usize>()
+                    .map_or(0, |i| i + 1),
+                None => 0,
+            };
+            format!("keys file line {}", lines.get(position).copied().unwrap_or(0))
+        })
+    }
+
+    /// Builds the ring a [`RingConfig`] describes.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::EmptyKey`], [`ConfigError::Source`] for a repeated key
+    /// or a `not_after` that is not a finite number, [`ConfigError::WeakKey`].
+    ///
+    /// # Example
+    ///
+    /// See [`RingConfig`].
+    pub fn ring_config(&self, config: &RingConfig) -> ConfigResult<KeyRing> {
+        let mut ring = KeyRing::from_ring_key(config.current.to_ring_key("current")?);
+        for (index, key) in config.fallbacks.iter().enumerate() {
+            let what = format!("fallbacks[{index}]");
+            ring.add_fallback(key.to_ring_key(&what)?)
+                .map_err(|_| ConfigError::Source(format!("{what} repeats an earlier key")))?;
+        }
+        for (index, key) in config.staged.iter().enumerate() {
+            let what = format!("staged[{index}]");
+            ring.stage(key.to_ring_key(&what)?)
+                .map_err(|_| ConfigError::Source(format!("{what} repeats an earlier key")))?;
+        }
+        let fallbacks = config.fallbacks.len();
+        self.checked(ring, |setting| {
+            match setting
+                .strip_prefix("SECRET_KEY_FALLBACKS[")
+                .and_then(|rest| rest.trim_end_matches(']').parse::<usize>().ok())
+            {
+                Some(i) if i < fallbacks => format!("fallbacks[{i}]"),
+                Some(i) => format!("staged[{}]", i - fallbacks),
+                None => "current".to_owned(),
+            }
+        })
+    }
+
+    /// Reads a [`RingConfig`] from a JSON file (`signring --ring`).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Source`] when the file cannot be read or is not a ring
+    /// configuration (the message gives the byte offset, never content); as
+    /// [`ring_config`](KeyLoader::ring_config).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("signring-doc-ring-{}.json", std::process::id()));
+    /// std::fs::write(&path, r#"{"current": {"id": "k1", "secret": "the-current-key-0123456789abcdefghijklmnopqrstuvwxyz"}}"#)?;
+    /// let ring = signring::KeyLoader::new().ring_file(&path)?;
+    /// assert_eq!(ring.id(0).unwrap().as_str(), "k1");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ring_file(&self, path: impl AsRef<Path>) -> ConfigResult<KeyRing> {
+        let mut text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::Source(format!("cannot read the ring file: {}", e.kind()))
+        })?;
+        let config: core::result::Result<RingConfig, _> = json::from_str(&text);
+        text.zeroize();
+        let config = config.map_err(|e| {
+            ConfigError::Source(format!("the ring file is not a ring configuration: {e}"))
+        })?;
+        self.ring_config(&config)
+    }
+
+    /// Refuses `ring` if a key is weak, naming it with `name(setting)`.
+    fn checked(
+        &self,
+        ring: KeyRing,
+        name: impl Fn(&str) -> String,
+    ) -> ConfigResult<KeyRing> {
+        if self.allow_weak {
+            return Ok(ring);
+        }
+        match check_keys(&ring, self.django).into_iter().next() {
+            Some(warning) => Err(ConfigError::WeakKey(name(&warning.setting))),
+            None => Ok(ring),
+        }
+    }
+}
+
+impl KeyRing {
+    /// [`KeyLoader::env`] with the default policy (weak keys refused).
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyLoader::env_with`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let ring = signring::KeyRing::from_env()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_env() -> ConfigResult<Self> {
+        KeyLoader::new().env()
+    }
+
+    /// [`KeyLoader::env_with`] with the default policy.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyLoader::env_with`].
+    ///
+    /// # Example
+    ///
+    /// See [`KeyLoader::env_with`].
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> ConfigResult<Self> {
+        KeyLoader::new().env_with(lookup)
+    }
+
+    /// [`KeyLoader::keys_file`] with the default policy.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyLoader::keys_file`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(signring::KeyRing::from_keys_file("/nonexistent/keys").is_err());
+    /// ```
+    pub fn from_keys_file(path: impl AsRef<Path>) -> ConfigResult<Self> {
+        KeyLoader::new().keys_file(path)
+    }
+
+    /// [`KeyLoader::keys_text`] with the default policy.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyLoader::keys_file`].
     ///
     /// # Example
     ///
@@ -96,50 +364,20 @@ impl KeyRing {
     /// let ring = signring::KeyRing::from_keys_text(
     ///     "the-current-key-0123456789abcdefghijklmnopqrstuvwxyz\nthe-previous-key-0123456789abcdefghijklmnopqrstuvwxyz\n")?;
     /// assert_eq!(ring.fallbacks().len(), 1);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_keys_file(path: impl AsRef<Path>) -> Result<Self> {
-        let mut text = std::fs::read_to_string(path).map_err(|e| {
-            Error::Config(ConfigError::Source(format!(
-                "cannot read the keys file: {}",
-                e.kind()
-            )))
-        })?;
-        let ring = Self::from_keys_text(&text);
-        text.zeroize();
-        ring
-    }
-
-    /// [`from_keys_file`](KeyRing::from_keys_file) on text already read.
-    ///
-    /// # Errors
-    ///
-    /// As [`from_keys_file`](KeyRing::from_keys_file).
-    ///
-    /// # Example
-    ///
-    /// See [`from_keys_file`](KeyRing::from_keys_file).
-    pub fn from_keys_text(text: &str) -> Result<Self> {
-        let mut lines = text.lines();
-        let current = lines
-            .next()
-            .filter(|line| !line.is_empty())
-            .ok_or_else(|| {
-                Error::Config(ConfigError::Source(
-                    "the keys file has no current key on its first line".into(),
-                ))
-            })?;
-        lines
-            .filter(|line| !line.is_empty())
-            .try_fold(KeyRing::new(current)?, |ring, line| {
-                ring.with_fallback(line)
-            })
+    pub fn from_keys_text(text: &str) -> ConfigResult<Self> {
+        KeyLoader::new().keys_text(text)
     }
 }
 
+/// The text a [`ConfigSecret`] serializes as.
+const REDACTED: &str = "[redacted]";
+
 /// A secret in configuration: read from text, wiped on drop, and written back
 /// only as `"[redacted]"`, so a configuration can be logged or re-serialized
-/// without leaking it.
+/// without leaking it. Reading `"[redacted]"` back is refused, so a
+/// re-serialized configuration can never load as a ring keyed with that text.
 ///
 /// # Example
 ///
@@ -148,11 +386,25 @@ impl KeyRing {
 /// let secret: ConfigSecret = signring::json::from_str(r#""hunter2-but-longer""#)?;
 /// assert_eq!(format!("{secret:?}"), "ConfigSecret(..)");
 /// assert_eq!(signring::json::to_string(&secret)?, r#""[redacted]""#);
+/// assert!(signring::json::from_str::<ConfigSecret>(r#""[redacted]""#).is_err());
 /// # Ok::<(), signring::json::Error>(())
 /// ```
-#[derive(Clone, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone)]
 pub struct ConfigSecret(String);
+
+impl<'de> Deserialize<'de> for ConfigSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> core::result::Result<Self, D::Error> {
+        let secret = ConfigSecret(String::deserialize(deserializer)?);
+        if secret.0 == REDACTED {
+            return Err(serde::de::Error::custom(
+                "a redacted secret cannot be loaded: put the real secret back",
+            ));
+        }
+        Ok(secret)
+    }
+}
 
 impl Drop for ConfigSecret {
     fn drop(&mut self) {
@@ -171,7 +423,7 @@ impl Serialize for ConfigSecret {
         &self,
         serializer: S,
     ) -> core::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str("[redacted]")
+        serializer.serialize_str(REDACTED)
     }
 }
 
@@ -208,6 +460,7 @@ pub struct KeyConfig {
 /// }"#)?;
 /// let shown = json::to_string(&config)?;
 /// assert!(!shown.contains("the-current-key") && shown.contains("[redacted]"));
+/// assert!(json::from_str::<RingConfig>(&shown).is_err(), "a redacted copy never loads");
 /// let ring = config.to_ring()?;
 /// assert_eq!(ring.id(1).unwrap().as_str(), "2026-05");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -226,12 +479,17 @@ pub struct RingConfig {
 }
 
 impl KeyConfig {
-    fn to_ring_key(&self) -> Result<RingKey> {
+    fn to_ring_key(&self, what: &str) -> ConfigResult<RingKey> {
         let mut key = RingKey::new(&self.secret.0)?;
         if let Some(id) = &self.id {
             key = key.id(id.clone());
         }
         if let Some(at) = self.not_after {
+            if !at.is_finite() {
+                return Err(ConfigError::Source(format!(
+                    "{what}.not_after is not a finite number"
+                )));
+            }
             key = key.not_after(UnixTime::from_secs_f64(at));
         }
         Ok(key)
@@ -239,59 +497,164 @@ impl KeyConfig {
 }
 
 impl RingConfig {
-    /// Builds the ring.
+    /// Builds the ring with the default policy (weak keys refused).
     ///
     /// # Errors
     ///
-    /// [`ConfigError::EmptyKey`] or [`ConfigError::DuplicateKey`].
+    /// As [`KeyLoader::ring_config`].
     ///
     /// # Example
     ///
     /// See [`RingConfig`].
-    pub fn to_ring(&self) -> Result<KeyRing> {
-        let ring = KeyRing::from_ring_key(self.current.to_ring_key()?);
-        let ring = self
-            .fallbacks
-            .iter()
-            .try_fold(ring, |ring, key| ring.with_ring_key(key.to_ring_key()?))?;
-        self.staged
-            .iter()
-            .try_fold(ring, |ring, key| ring.stage(key.to_ring_key()?))
+    pub fn to_ring(&self) -> ConfigResult<KeyRing> {
+        KeyLoader::new().ring_config(self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check_keys;
+
+    const CURRENT: &str = "the-current-key-0123456789abcdefghijklmnopqrstuvwxyz";
+    const PREVIOUS: &str = "the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz";
 
     #[test]
     fn environment_errors_name_the_variable_never_the_value() {
         let missing = KeyRing::from_env_with(|_| None).unwrap_err();
-        assert_eq!(
-            missing.to_string(),
-            "invalid configuration: SECRET_KEY is not set"
-        );
+        assert_eq!(missing.to_string(), "SECRET_KEY is not set");
         let bad = KeyRing::from_env_with(|name| match name {
-            "SECRET_KEY" => Some("k".into()),
+            "SECRET_KEY" => Some(CURRENT.into()),
             _ => Some("not-json-secret".into()),
         })
         .unwrap_err();
         assert!(!bad.to_string().contains("not-json-secret"));
-        let duplicate = KeyRing::from_env_with(|name| match name {
-            "SECRET_KEY" => Some("k".into()),
-            _ => Some(r#"["k"]"#.into()),
-        });
-        assert_eq!(
-            duplicate.unwrap_err(),
-            Error::Config(ConfigError::DuplicateKey)
-        );
     }
 
     #[test]
-    fn key_files_skip_blank_lines_and_need_a_first_line() {
-        let ring = KeyRing::from_keys_text("k1\r\n\nk0\n").unwrap();
+    fn the_environment_may_repeat_a_key_as_django_does_and_checks_still_see_it() {
+        let env = |current: &'static str, fallbacks: &'static str| {
+            move |name: &str| match name {
+                "SECRET_KEY" => Some(current.to_owned()),
+                "SECRET_KEY_FALLBACKS" => Some(fallbacks.to_owned()),
+                _ => None,
+            }
+        };
+        let fallbacks = format!(r#"["{CURRENT}", "{PREVIOUS}", "{PREVIOUS}"]"#).leak();
+        let ring = KeyRing::from_env_with(env(CURRENT, fallbacks)).unwrap();
+        assert_eq!(ring.key_count(), 4, "Django's numbering is kept");
+        let signed = KeyRing::new(CURRENT).unwrap().sign("v");
+        let verified = ring.unsign(&signed).unwrap();
+        assert_eq!((verified.key_index(), verified.is_stale()), (0, false));
+        // A weak key repeated: W009 and W025 both, as Django reports them.
+        let ring = KeyLoader::new()
+            .danger_allow_weak_keys()
+            .env_with(env("weak", r#"["weak"]"#))
+            .unwrap();
+        let ids: Vec<_> = check_keys(&ring, DjangoVersion::V5_2)
+            .into_iter()
+            .map(|w| (w.id, w.setting))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("security.W009", "SECRET_KEY".to_owned()),
+                ("security.W025", "SECRET_KEY_FALLBACKS[0]".to_owned())
+            ]
+        );
+        // Without the opt-out, the weak key is refused by its setting's name.
+        let err = KeyRing::from_env_with(env(CURRENT, r#"["weak"]"#)).unwrap_err();
+        assert_eq!(err, ConfigError::WeakKey("SECRET_KEY_FALLBACKS[0]".into()));
+    }
+
+    #[test]
+    fn key_files_skip_empty_lines_and_comments_and_need_a_key() {
+        let text = format!("# keys for prod\r\n{CURRENT}\r\n\n#\n# previous key retired 2024-05\n{PREVIOUS}\n");
+        let ring = KeyRing::from_keys_text(&text).unwrap();
         assert_eq!(ring.key_count(), 2);
-        assert!(KeyRing::from_keys_text("\nk0\n").is_err());
+        assert_eq!(ring.current(), &crate::SecretKey::new(CURRENT).unwrap());
+        assert!(KeyRing::from_keys_text("\n# only a comment\n").is_err());
         assert!(KeyRing::from_keys_file("/nonexistent/signring/keys").is_err());
+    }
+
+    /// Issue 8, defect 2: stray lines became keys anyone could sign with.
+    #[test]
+    fn key_files_never_turn_stray_lines_into_keys() {
+        let loose = KeyLoader::new().danger_allow_weak_keys();
+        for (stray, line) in [
+            ("   ", 2),
+            ("\t", 2),
+            (" \r", 2),
+            (&format!(" {PREVIOUS}"), 2),
+            (&format!("{PREVIOUS} "), 2),
+            ("#previous key retired 2024-05", 2),
+            ("previous key", 2),
+        ] {
+            let text = format!("{CURRENT}\n{stray}\n");
+            for loader in [KeyLoader::new(), loose] {
+                let err = loader.keys_text(&text).unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    format!(
+                        "keys file line {line} holds whitespace (one key per line, no spaces; \
+                         comments start with \"# \")"
+                    ),
+                    "{stray:?}"
+                );
+            }
+        }
+        // A comment-looking key without spaces is a key, and a weak one.
+        let err = KeyRing::from_keys_text(&format!("{CURRENT}\n#old\n")).unwrap_err();
+        assert_eq!(err, ConfigError::WeakKey("keys file line 2".into()));
+        let err = KeyRing::from_keys_text(&format!("\n{CURRENT}\n\nshort\n")).unwrap_err();
+        assert_eq!(err, ConfigError::WeakKey("keys file line 4".into()));
+        let err = KeyRing::from_keys_text(&format!("{CURRENT}\n{PREVIOUS}\n{CURRENT}\n"));
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "keys file line 3 repeats an earlier key"
+        );
+    }
+
+    /// Issue 8, defect 3: a re-serialized configuration loaded "[redacted]" as a key.
+    #[test]
+    fn a_redacted_configuration_never_loads() {
+        let config: RingConfig = json::from_str(&format!(
+            r#"{{"current": {{"secret": "{CURRENT}"}}, "fallbacks": [{{"secret": "{PREVIOUS}"}}]}}"#
+        ))
+        .unwrap();
+        let shown = json::to_string(&config).unwrap();
+        assert!(!shown.contains(CURRENT) && shown.contains("[redacted]"));
+        let err = json::from_str::<RingConfig>(&shown).unwrap_err();
+        assert!(!err.to_string().contains(CURRENT));
+        assert!(json::from_str::<ConfigSecret>(r#""[redacted]""#).is_err());
+        assert!(json::from_str::<ConfigSecret>(r#""[redacted] ""#).is_ok());
+    }
+
+    #[test]
+    fn ring_configs_refuse_weak_repeated_and_non_finite_entries() {
+        let load = |text: String| json::from_str::<RingConfig>(&text).unwrap().to_ring();
+        assert_eq!(
+            load(format!(r#"{{"current": {{"secret": "{CURRENT}"}}, "staged": [{{"secret": "weak"}}]}}"#)).unwrap_err(),
+            ConfigError::WeakKey("staged[0]".into())
+        );
+        assert_eq!(
+            load(format!(r#"{{"current": {{"secret": "{CURRENT}"}}, "fallbacks": [{{"secret": "{CURRENT}"}}]}}"#))
+                .unwrap_err()
+                .to_string(),
+            "fallbacks[0] repeats an earlier key"
+        );
+        let nan = RingConfig {
+            current: KeyConfig {
+                id: None,
+                secret: ConfigSecret(CURRENT.into()),
+                not_after: Some(f64::NAN),
+            },
+            fallbacks: Vec::new(),
+            staged: Vec::new(),
+        };
+        assert_eq!(
+            nan.to_ring().unwrap_err().to_string(),
+            "current.not_after is not a finite number"
+        );
     }
 }

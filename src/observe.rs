@@ -79,12 +79,13 @@ impl Outcome {
 ///
 /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
 /// let value = old.sign("v");
-/// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+/// let mut ring = old.clone();
+/// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
 /// let stale = Arc::new(Stale::default());
 /// let signer = Signer::builder(&ring).observer(stale.clone()).build()?;
 /// let _ = signer.unsign(&value)?;
 /// assert_eq!(stale.0.load(std::sync::atomic::Ordering::Relaxed), 1);
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait VerifyObserver: Send + Sync + fmt::Debug {
     /// Called after each verification.
@@ -103,7 +104,8 @@ pub trait VerifyObserver: Send + Sync + fmt::Debug {
 ///
 /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
 /// let value = old.sign("v");
-/// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+/// let mut ring = old.clone();
+/// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
 /// let counters = Arc::new(VerifyCounters::new(&ring));
 /// let signer = Signer::builder(&ring).observer(counters.clone()).build()?;
 /// let _ = signer.unsign(&value)?;
@@ -113,7 +115,7 @@ pub trait VerifyObserver: Send + Sync + fmt::Debug {
 /// assert_eq!(report.failed, 1);
 /// // Safe to log: ids and counts only.
 /// println!("{report}");
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct VerifyCounters {
@@ -163,7 +165,7 @@ impl VerifyCounters {
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// let counters = signring::VerifyCounters::new(&ring);
     /// assert_eq!(counters.report().keys.len(), 1);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn new(ring: &KeyRing) -> Self {

@@ -2,13 +2,13 @@
 //! staged keys that verify before they sign; each with an id safe to log.
 
 use core::fmt;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 use hmac::digest::Digest;
 use subtle::ConstantTimeEq;
 
 use crate::clock::UnixTime;
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{ConfigError, ConfigResult, Result};
 use crate::key::SecretKey;
 use crate::signer::Signer;
 use crate::verified::Verified;
@@ -26,10 +26,10 @@ use crate::verified::Verified;
 /// let ring = KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
 /// assert_eq!(ring.id(0).unwrap().as_str().len(), 8);
 /// assert_eq!(KeyId::new("2026-11").as_str(), "2026-11");
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId(String);
+pub struct KeyId(Arc<str>);
 
 impl KeyId {
     /// An id of your choosing.
@@ -41,7 +41,7 @@ impl KeyId {
     /// ```
     #[must_use]
     pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
+        Self(Arc::from(id.into()))
     }
 
     /// The fingerprint of `key`.
@@ -50,7 +50,8 @@ impl KeyId {
             .chain_update(b"signring key id\0")
             .chain_update(key.as_bytes())
             .finalize();
-        Self(digest[..4].iter().map(|b| format!("{b:02x}")).collect())
+        let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        Self(Arc::from(hex))
     }
 
     /// The id as text.
@@ -80,7 +81,7 @@ impl fmt::Display for KeyId {
 /// use signring::{KeyRing, KeyRole};
 /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
 /// assert_eq!(ring.role(0), Some(KeyRole::Current));
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -123,7 +124,7 @@ impl KeyRole {
 ///     .not_after(UnixTime::from_secs_f64(1_800_000_000.0));
 /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?.with_ring_key(old)?;
 /// assert_eq!(ring.id(1).unwrap().as_str(), "2026-05");
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct RingKey {
@@ -144,7 +145,7 @@ impl RingKey {
     /// ```
     /// assert!(signring::RingKey::new("").is_err());
     /// ```
-    pub fn new(key: impl AsRef<[u8]>) -> Result<Self> {
+    pub fn new(key: impl AsRef<[u8]>) -> ConfigResult<Self> {
         Ok(Self::from_key(SecretKey::new(key)?))
     }
 
@@ -155,7 +156,7 @@ impl RingKey {
     /// ```
     /// let key = signring::SecretKey::new("k")?;
     /// let ring_key = signring::RingKey::from_key(key).id("k");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn from_key(key: SecretKey) -> Self {
@@ -172,7 +173,7 @@ impl RingKey {
     ///
     /// ```
     /// let key = signring::RingKey::new("k")?.id("primary");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn id(mut self, id: impl Into<String>) -> Self {
@@ -187,7 +188,7 @@ impl RingKey {
     ///
     /// ```
     /// let key = signring::RingKey::new("k")?.not_after(signring::UnixTime::from_secs_f64(2e9));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn not_after(mut self, at: UnixTime) -> Self {
@@ -227,19 +228,21 @@ struct Meta {
 /// let old = KeyRing::new("the-old-key-that-signed-last-months-values-0123456789")?;
 /// let signed = old.sign("hello");
 ///
-/// let ring = old.rotate("the-new-key-that-signs-from-now-on-0123456789abcdef")?;
+/// let mut ring = old.clone();
+/// ring.rotate("the-new-key-that-signs-from-now-on-0123456789abcdef")?;
 /// let verified = ring.unsign(&signed)?;
 /// assert_eq!(*verified.value(), "hello");
 /// assert_eq!(verified.key_index(), 1);
 /// assert!(verified.is_stale());
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Clone)]
 pub struct KeyRing {
     /// Current first, then the fallbacks, then the staged keys.
     keys: Vec<SecretKey>,
+    /// The metadata of `keys[i]`, in the same order.
     meta: Vec<Meta>,
     fallback_count: usize,
-    default_signer: OnceLock<Signer>,
 }
 
 impl KeyRing {
@@ -254,9 +257,9 @@ impl KeyRing {
     /// ```
     /// let ring = signring::KeyRing::new("a-secret-key-of-at-least-fifty-characters-0123456789")?;
     /// assert!(ring.fallbacks().is_empty());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn new(current: impl AsRef<[u8]>) -> Result<Self> {
+    pub fn new(current: impl AsRef<[u8]>) -> ConfigResult<Self> {
         Ok(Self::from_key(SecretKey::new(current)?))
     }
 
@@ -269,7 +272,7 @@ impl KeyRing {
     ///
     /// let ring = KeyRing::from_key(SecretKey::new("a-secret-key-of-at-least-fifty-characters-0123456789")?);
     /// assert_eq!(ring.key_count(), 1);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn from_key(current: SecretKey) -> Self {
@@ -284,7 +287,7 @@ impl KeyRing {
     /// use signring::{KeyRing, RingKey};
     /// let ring = KeyRing::from_ring_key(RingKey::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?.id("2026-11"));
     /// assert_eq!(ring.id(0).unwrap().as_str(), "2026-11");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn from_ring_key(current: RingKey) -> Self {
@@ -292,7 +295,6 @@ impl KeyRing {
             keys: Vec::new(),
             meta: Vec::new(),
             fallback_count: 0,
-            default_signer: OnceLock::new(),
         };
         ring.push(current, KeyRole::Current);
         ring
@@ -317,18 +319,24 @@ impl KeyRing {
         if role == KeyRole::Fallback {
             self.fallback_count += 1;
         }
-        self.default_signer = OnceLock::new();
         at
     }
 
+    /// Adds a fallback even if the ring already holds it, as Django runs with
+    /// the same key in `SECRET_KEY` and `SECRET_KEY_FALLBACKS` (the first
+    /// copy always matches first, so the duplicate never changes a result).
+    pub(crate) fn push_fallback_allowing_duplicate(&mut self, key: RingKey) {
+        self.push(key, KeyRole::Fallback);
+    }
+
     /// Refuses a key already in the ring.
-    fn check_new(&self, key: &SecretKey) -> Result<()> {
+    fn check_new(&self, key: &SecretKey) -> ConfigResult<()> {
         if self
             .keys
             .iter()
             .any(|k| bool::from(k.as_bytes().ct_eq(key.as_bytes())))
         {
-            return Err(Error::Config(ConfigError::DuplicateKey));
+            return Err(ConfigError::DuplicateKey);
         }
         Ok(())
     }
@@ -346,9 +354,9 @@ impl KeyRing {
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?
     ///     .with_fallback("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert_eq!(ring.fallbacks().len(), 1);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn with_fallback(self, key: impl AsRef<[u8]>) -> Result<Self> {
+    pub fn with_fallback(self, key: impl AsRef<[u8]>) -> ConfigResult<Self> {
         self.with_ring_key(RingKey::new(key)?)
     }
 
@@ -366,13 +374,13 @@ impl KeyRing {
     /// let old = SecretKey::new("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?.with_fallback_key(old)?;
     /// assert_eq!(ring.key_count(), 2);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn with_fallback_key(self, key: SecretKey) -> Result<Self> {
+    pub fn with_fallback_key(self, key: SecretKey) -> ConfigResult<Self> {
         self.with_ring_key(RingKey::from_key(key))
     }
 
-    /// Adds a fallback with its id and expiry.
+    /// Adds a fallback with its id and expiry after the existing ones.
     ///
     /// # Errors
     ///
@@ -381,15 +389,37 @@ impl KeyRing {
     /// # Example
     ///
     /// See [`RingKey`].
-    pub fn with_ring_key(mut self, key: RingKey) -> Result<Self> {
+    pub fn with_ring_key(mut self, key: RingKey) -> ConfigResult<Self> {
+        self.add_fallback(key)?;
+        Ok(self)
+    }
+
+    /// Adds a fallback in place; on error the ring is unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::DuplicateKey`] if it is already in the ring.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, RingKey};
+    /// let mut ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
+    /// ring.add_fallback(RingKey::new("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?)?;
+    /// assert!(ring.add_fallback(RingKey::new("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?).is_err());
+    /// assert_eq!(ring.key_count(), 2, "the refused edit left the ring as it was");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_fallback(&mut self, key: RingKey) -> ConfigResult<()> {
         self.check_new(&key.key)?;
         self.push(key, KeyRole::Fallback);
-        Ok(self)
+        Ok(())
     }
 
     /// Adds a staged key: it verifies (values it signed are not stale) but does
     /// not sign until [`promote`](KeyRing::promote). Stage a new key on every
-    /// server before any server promotes it, and no value is ever refused.
+    /// server before any server promotes it, and no value is ever refused. On
+    /// error the ring is unchanged.
     ///
     /// # Errors
     ///
@@ -400,22 +430,24 @@ impl KeyRing {
     /// ```
     /// use signring::{KeyRing, RingKey};
     /// let next = RingKey::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-    /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?.stage(next)?;
+    /// let mut ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
+    /// ring.stage(next)?;
     /// assert_eq!(ring.staged().len(), 1);
     /// let from_a_promoted_server = KeyRing::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?.sign("v");
     /// let verified = ring.unsign(&from_a_promoted_server)?;
     /// assert_eq!((verified.key_index(), verified.is_stale()), (1, false));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn stage(mut self, key: RingKey) -> Result<Self> {
+    pub fn stage(&mut self, key: RingKey) -> ConfigResult<()> {
         self.check_new(&key.key)?;
         self.push(key, KeyRole::Staged);
-        Ok(self)
+        Ok(())
     }
 
     /// Promotes the first staged key to current. The old current key becomes
     /// the first fallback, verifying until `old_key_not_after` (the end of the
-    /// grace period: at least the longest `max_age` in use).
+    /// grace period: at least the longest `max_age` in use). On error the ring
+    /// is unchanged.
     ///
     /// # Errors
     ///
@@ -425,28 +457,24 @@ impl KeyRing {
     ///
     /// ```
     /// use signring::{KeyRing, KeyRole, RingKey, UnixTime};
-    /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?
-    ///     .stage(RingKey::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?.id("next"))?
-    ///     .promote(UnixTime::from_secs_f64(2e9))?;
+    /// let mut ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
+    /// ring.stage(RingKey::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?.id("next"))?;
+    /// ring.promote(UnixTime::from_secs_f64(2e9))?;
     /// assert_eq!(ring.id(0).unwrap().as_str(), "next");
     /// assert_eq!(ring.role(1), Some(KeyRole::Fallback));
     /// assert_eq!(ring.not_after(1), Some(UnixTime::from_secs_f64(2e9)));
-    /// # Ok::<(), signring::Error>(())
+    /// assert!(ring.promote(UnixTime::from_secs_f64(2e9)).is_err(), "nothing staged any more");
+    /// assert_eq!(ring.id(0).unwrap().as_str(), "next");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn promote(mut self, old_key_not_after: UnixTime) -> Result<Self> {
+    pub fn promote(&mut self, old_key_not_after: UnixTime) -> ConfigResult<()> {
         let staged_at = 1 + self.fallback_count;
         if staged_at >= self.keys.len() {
-            return Err(Error::Config(ConfigError::NothingStaged));
+            return Err(ConfigError::NothingStaged);
         }
         let next = self.keys.remove(staged_at);
         let next_meta = self.meta.remove(staged_at);
-        let old = self.keys.remove(0);
-        let mut old_meta = self.meta.remove(0);
-        old_meta.role = KeyRole::Fallback;
-        old_meta.not_after = Some(old_key_not_after);
-        self.keys.insert(0, old);
-        self.meta.insert(0, old_meta);
-        self.fallback_count += 1;
+        self.demote_current(Some(old_key_not_after));
         self.keys.insert(0, next);
         self.meta.insert(
             0,
@@ -455,26 +483,38 @@ impl KeyRing {
                 ..next_meta
             },
         );
-        self.default_signer = OnceLock::new();
-        Ok(self)
+        Ok(())
     }
 
-    /// Drops the fallbacks whose `not_after` is before `now`: the last phase of
-    /// a rotation.
+    /// Turns the current key into the first fallback (index 0 is then the
+    /// caller's to fill).
+    fn demote_current(&mut self, not_after: Option<UnixTime>) {
+        if let Some(meta) = self.meta.first_mut() {
+            meta.role = KeyRole::Fallback;
+            if not_after.is_some() {
+                meta.not_after = not_after;
+            }
+        }
+        self.fallback_count += 1;
+    }
+
+    /// Drops the fallbacks whose `not_after` is before `now` (the last phase of
+    /// a rotation) and returns how many were dropped.
     ///
     /// # Example
     ///
     /// ```
     /// use signring::{KeyRing, RingKey, UnixTime};
-    /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?
+    /// let mut ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?
     ///     .with_ring_key(RingKey::new("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?
     ///         .not_after(UnixTime::from_secs_f64(100.0)))?;
-    /// assert_eq!(ring.clone().retire_expired(UnixTime::from_secs_f64(100.0)).key_count(), 2);
-    /// assert_eq!(ring.retire_expired(UnixTime::from_secs_f64(100.5)).key_count(), 1);
-    /// # Ok::<(), signring::Error>(())
+    /// assert_eq!(ring.retire_expired(UnixTime::from_secs_f64(100.0)), 0);
+    /// assert_eq!(ring.retire_expired(UnixTime::from_secs_f64(100.5)), 1);
+    /// assert_eq!(ring.key_count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn retire_expired(mut self, now: UnixTime) -> Self {
+    pub fn retire_expired(&mut self, now: UnixTime) -> usize {
+        let before = self.keys.len();
         let mut index = 1;
         while index < 1 + self.fallback_count {
             if self.meta[index].not_after.is_some_and(|t| t < now) {
@@ -485,8 +525,7 @@ impl KeyRing {
                 index += 1;
             }
         }
-        self.default_signer = OnceLock::new();
-        self
+        before - self.keys.len()
     }
 
     /// The ids of the keys whose `not_after` is before `now` (fallbacks that no
@@ -501,7 +540,7 @@ impl KeyRing {
     ///         .id("old").not_after(UnixTime::from_secs_f64(100.0)))?;
     /// let expired: Vec<_> = ring.expired(UnixTime::from_secs_f64(200.0)).map(|id| id.as_str()).collect();
     /// assert_eq!(expired, ["old"]);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn expired(&self, now: UnixTime) -> impl Iterator<Item = &KeyId> {
         self.meta
@@ -525,11 +564,11 @@ impl KeyRing {
     ///     .not_after(UnixTime::from_secs_f64(100.0)));
     /// assert!(ring.validate(UnixTime::from_secs_f64(50.0)).is_ok());
     /// assert!(ring.validate(UnixTime::from_secs_f64(150.0)).is_err());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn validate(&self, now: UnixTime) -> Result<()> {
+    pub fn validate(&self, now: UnixTime) -> ConfigResult<()> {
         if self.meta[0].not_after.is_some_and(|t| t < now) {
-            return Err(Error::Config(ConfigError::CurrentKeyExpired));
+            return Err(ConfigError::CurrentKeyExpired);
         }
         Ok(())
     }
@@ -537,7 +576,7 @@ impl KeyRing {
     /// Starts a rotation in one step: `new_current` signs from now on and the
     /// old current key becomes the first fallback, so everything it signed
     /// still verifies (stale). On a fleet, prefer [`stage`](KeyRing::stage)
-    /// then [`promote`](KeyRing::promote).
+    /// then [`promote`](KeyRing::promote). On error the ring is unchanged.
     ///
     /// # Errors
     ///
@@ -547,15 +586,15 @@ impl KeyRing {
     /// # Example
     ///
     /// ```
-    /// let ring = signring::KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let mut ring = signring::KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
     /// let old_value = ring.sign("v");
-    /// let ring = ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
     /// assert_eq!(ring.unsign(&old_value)?.key_index(), 1);
     /// let new_value = ring.sign("v");
     /// assert_eq!(ring.unsign(&new_value)?.key_index(), 0);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn rotate(self, new_current: impl AsRef<[u8]>) -> Result<Self> {
+    pub fn rotate(&mut self, new_current: impl AsRef<[u8]>) -> ConfigResult<()> {
         self.rotate_to(RingKey::new(new_current)?)
     }
 
@@ -569,30 +608,28 @@ impl KeyRing {
     ///
     /// ```
     /// use signring::{KeyRing, KeyRole, RingKey};
-    /// let ring = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?
-    ///     .rotate_to(RingKey::new("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?.id("2026-11"))?;
+    /// let mut ring = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// ring.rotate_to(RingKey::new("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?.id("2026-11"))?;
     /// assert_eq!(ring.id(0).unwrap().as_str(), "2026-11");
     /// assert_eq!(ring.role(1), Some(KeyRole::Fallback));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn rotate_to(self, new_current: RingKey) -> Result<Self> {
+    pub fn rotate_to(&mut self, new_current: RingKey) -> ConfigResult<()> {
         self.check_new(&new_current.key)?;
-        let mut ring = self;
-        let at = ring.push(new_current, KeyRole::Staged);
-        let key = ring.keys.remove(at);
-        let meta = ring.meta.remove(at);
-        ring.meta[0].role = KeyRole::Fallback;
-        ring.fallback_count += 1;
-        ring.keys.insert(0, key);
-        ring.meta.insert(
+        let id = new_current
+            .id
+            .unwrap_or_else(|| KeyId::fingerprint(&new_current.key));
+        self.demote_current(None);
+        self.keys.insert(0, new_current.key);
+        self.meta.insert(
             0,
             Meta {
+                id,
                 role: KeyRole::Current,
-                ..meta
+                not_after: new_current.not_after,
             },
         );
-        ring.default_signer = OnceLock::new();
-        Ok(ring)
+        Ok(())
     }
 
     /// Ends a rotation: drops every fallback once the grace period is over.
@@ -604,14 +641,13 @@ impl KeyRing {
     ///     .with_fallback("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?
     ///     .without_fallbacks();
     /// assert_eq!(ring.key_count(), 1);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn without_fallbacks(mut self) -> Self {
         self.keys.drain(1..1 + self.fallback_count);
         self.meta.drain(1..1 + self.fallback_count);
         self.fallback_count = 0;
-        self.default_signer = OnceLock::new();
         self
     }
 
@@ -624,7 +660,7 @@ impl KeyRing {
     ///
     /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert_eq!(ring.current(), &SecretKey::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn current(&self) -> &SecretKey {
@@ -638,7 +674,7 @@ impl KeyRing {
     /// ```
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert!(ring.fallbacks().is_empty());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn fallbacks(&self) -> &[SecretKey] {
@@ -652,7 +688,7 @@ impl KeyRing {
     /// ```
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert!(ring.staged().is_empty());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn staged(&self) -> &[SecretKey] {
@@ -669,7 +705,7 @@ impl KeyRing {
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?
     ///     .with_fallback("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert_eq!(ring.keys().count(), 2);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn keys(&self) -> impl Iterator<Item = &SecretKey> {
         self.keys.iter()
@@ -682,7 +718,7 @@ impl KeyRing {
     /// ```
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert_eq!(ring.key_count(), 1);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn key_count(&self) -> usize {
@@ -696,7 +732,7 @@ impl KeyRing {
     /// ```
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert!(ring.id(0).is_some() && ring.id(1).is_none());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn id(&self, index: usize) -> Option<&KeyId> {
@@ -712,7 +748,7 @@ impl KeyRing {
     /// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?
     ///     .with_fallback("the-previous-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert_eq!(ring.role(1), Some(KeyRole::Fallback));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn role(&self, index: usize) -> Option<KeyRole> {
@@ -726,7 +762,7 @@ impl KeyRing {
     /// ```
     /// let ring = signring::KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
     /// assert_eq!(ring.not_after(0), None);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn not_after(&self, index: usize) -> Option<UnixTime> {
@@ -735,20 +771,27 @@ impl KeyRing {
 
     /// Signs `value` as Django's `Signer().sign(value)` does, with the current key.
     ///
+    /// This derives the key on every call: build a [`Signer`] once to sign or
+    /// verify many values.
+    ///
     /// # Example
     ///
     /// ```
     /// let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// assert_eq!(ring.sign("hello"), "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sign(&self, value: &str) -> String {
-        self.default_signer().sign(value)
+        Signer::with_defaults(self).sign(value)
     }
 
     /// Verifies `signed` as Django's `Signer().unsign(signed)` does, trying the
-    /// current key, then each fallback, then each staged key.
+    /// current key, then each fallback, then each staged key, and returns the
+    /// value with how it was verified.
+    ///
+    /// This derives the keys on every call: build a [`Signer`] once to verify
+    /// many values.
     ///
     /// # Errors
     ///
@@ -762,15 +805,10 @@ impl KeyRing {
     /// let verified = ring.unsign("hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8")?;
     /// assert_eq!(*verified.value(), "hello");
     /// assert!(!verified.is_stale());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign<'a>(&self, signed: &'a str) -> Result<Verified<'a, &'a str>> {
-        self.default_signer().unsign(signed)
-    }
-
-    fn default_signer(&self) -> &Signer {
-        self.default_signer
-            .get_or_init(|| Signer::with_defaults(self))
+        Signer::with_defaults(self).unsign(signed)
     }
 
     /// Applies `f` to every key, keeping ids, roles and expiries (the cookie
@@ -781,18 +819,6 @@ impl KeyRing {
             keys: self.keys.iter().map(&mut f).collect(),
             meta: self.meta.clone(),
             fallback_count: self.fallback_count,
-            default_signer: OnceLock::new(),
-        }
-    }
-}
-
-impl Clone for KeyRing {
-    fn clone(&self) -> Self {
-        Self {
-            keys: self.keys.clone(),
-            meta: self.meta.clone(),
-            fallback_count: self.fallback_count,
-            default_signer: OnceLock::new(),
         }
     }
 }
@@ -827,12 +853,8 @@ mod tests {
 
     #[test]
     fn rotation_moves_the_current_key_to_the_front_of_the_fallbacks() {
-        let ring = KeyRing::new("k1")
-            .unwrap()
-            .with_fallback("k0")
-            .unwrap()
-            .rotate("k2")
-            .unwrap();
+        let mut ring = KeyRing::new("k1").unwrap().with_fallback("k0").unwrap();
+        ring.rotate("k2").unwrap();
         let keys: Vec<_> = ring.keys().map(|k| k.as_bytes().to_vec()).collect();
         assert_eq!(keys, [b"k2".to_vec(), b"k1".to_vec(), b"k0".to_vec()]);
         let roles: Vec<_> = (0..3).map(|i| ring.role(i).unwrap()).collect();
@@ -846,32 +868,26 @@ mod tests {
     fn duplicates_are_refused_whatever_the_role() {
         let ring = KeyRing::new("k1").unwrap().with_fallback("k0").unwrap();
         for attempt in [
-            ring.clone().with_fallback("k1"),
-            ring.clone().with_fallback("k0"),
+            ring.clone().with_fallback("k1").map(|_| ()),
+            ring.clone().with_fallback("k0").map(|_| ()),
             ring.clone().stage(RingKey::new("k0").unwrap()),
             ring.clone().rotate("k1"),
         ] {
-            assert_eq!(
-                attempt.unwrap_err(),
-                Error::Config(ConfigError::DuplicateKey)
-            );
+            assert_eq!(attempt.unwrap_err(), ConfigError::DuplicateKey);
         }
     }
 
     #[test]
     fn staging_then_promoting_keeps_the_order_django_expects() {
-        let ring = KeyRing::new("k1")
-            .unwrap()
-            .with_fallback("k0")
-            .unwrap()
-            .stage(RingKey::new("k2").unwrap().id("next"))
-            .unwrap();
+        let mut ring = KeyRing::new("k1").unwrap().with_fallback("k0").unwrap();
+        ring.stage(RingKey::new("k2").unwrap().id("next")).unwrap();
         assert_eq!(ring.role(2), Some(KeyRole::Staged));
         assert_eq!(
             ring.clone().without_fallbacks().role(1),
             Some(KeyRole::Staged)
         );
-        let promoted = ring.promote(UnixTime::from_secs_f64(10.0)).unwrap();
+        let mut promoted = ring;
+        promoted.promote(UnixTime::from_secs_f64(10.0)).unwrap();
         let keys: Vec<_> = promoted.keys().map(|k| k.as_bytes().to_vec()).collect();
         assert_eq!(keys, [b"k2".to_vec(), b"k1".to_vec(), b"k0".to_vec()]);
         assert_eq!(promoted.id(0).unwrap().as_str(), "next");
@@ -881,10 +897,10 @@ mod tests {
                 .clone()
                 .promote(UnixTime::from_secs_f64(0.0))
                 .unwrap_err(),
-            Error::Config(ConfigError::NothingStaged)
+            ConfigError::NothingStaged
         );
-        let retired = promoted.retire_expired(UnixTime::from_secs_f64(10.5));
-        assert_eq!(retired.key_count(), 2, "k1 expired, k0 has no end");
+        assert_eq!(promoted.retire_expired(UnixTime::from_secs_f64(10.5)), 1);
+        assert_eq!(promoted.key_count(), 2, "k1 expired, k0 has no end");
     }
 }
 
@@ -936,12 +952,8 @@ mod signing_tests {
 
     #[test]
     fn staged_keys_verify_without_being_stale_and_never_sign() {
-        let ring = KeyRing::new("k1")
-            .unwrap()
-            .with_fallback("k0")
-            .unwrap()
-            .stage(RingKey::new("k2").unwrap())
-            .unwrap();
+        let mut ring = KeyRing::new("k1").unwrap().with_fallback("k0").unwrap();
+        ring.stage(RingKey::new("k2").unwrap()).unwrap();
         let signer = Signer::builder(&ring).build().unwrap();
         assert_eq!(
             signer.sign("v"),

@@ -19,7 +19,7 @@
 use core::fmt;
 
 use crate::clock::{MaxAge, UnixTime};
-use crate::error::Result;
+use crate::error::ConfigResult;
 use crate::ring::{KeyRing, KeyRole, RingKey};
 
 /// Where a ring stands in a rotation.
@@ -29,11 +29,11 @@ use crate::ring::{KeyRing, KeyRole, RingKey};
 /// ```
 /// use signring::{KeyRing, RingKey, RotationPhase, UnixTime};
 /// let now = UnixTime::from_secs_f64(1_700_000_000.0);
-/// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
+/// let mut ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
 /// assert_eq!(ring.phase(now), RotationPhase::Steady);
-/// let ring = ring.stage(RingKey::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?)?;
+/// ring.stage(RingKey::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?)?;
 /// assert_eq!(ring.phase(now), RotationPhase::Staged);
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -109,14 +109,14 @@ impl KeyRing {
 /// assert_eq!(plan.grace().as_secs_f64(), 1_209_600.0);
 ///
 /// let t0 = UnixTime::from_secs_f64(1_700_000_000.0);
-/// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
-/// let ring = plan.stage(ring, RingKey::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?)?;
-/// let ring = plan.promote(ring, t0)?;
+/// let mut ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
+/// plan.stage(&mut ring, RingKey::new("the-next-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?)?;
+/// plan.promote(&mut ring, t0)?;
 /// assert!(matches!(ring.phase(t0), RotationPhase::Grace { .. }));
 /// let later = UnixTime::from_secs_f64(1_700_000_000.0 + 1_209_601.0);
-/// let ring = plan.retire(ring, later);
+/// assert_eq!(plan.retire(&mut ring, later), 1);
 /// assert_eq!(ring.phase(later), RotationPhase::Steady);
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RotationPlan {
@@ -173,7 +173,7 @@ impl RotationPlan {
     /// # Example
     ///
     /// See [`RotationPlan`].
-    pub fn stage(&self, ring: KeyRing, next: RingKey) -> Result<KeyRing> {
+    pub fn stage(&self, ring: &mut KeyRing, next: RingKey) -> ConfigResult<()> {
         ring.stage(next)
     }
 
@@ -189,19 +189,19 @@ impl RotationPlan {
     /// # Example
     ///
     /// See [`RotationPlan`].
-    pub fn promote(&self, ring: KeyRing, now: UnixTime) -> Result<KeyRing> {
+    pub fn promote(&self, ring: &mut KeyRing, now: UnixTime) -> ConfigResult<()> {
         ring.promote(UnixTime::from_secs_f64(
             now.as_secs_f64() + self.grace.as_secs_f64(),
         ))
     }
 
-    /// Phase 3: drop the fallbacks whose grace period is over at `now`.
+    /// Phase 3: drop the fallbacks whose grace period is over at `now`;
+    /// returns how many were dropped.
     ///
     /// # Example
     ///
     /// See [`RotationPlan`].
-    #[must_use]
-    pub fn retire(&self, ring: KeyRing, now: UnixTime) -> KeyRing {
+    pub fn retire(&self, ring: &mut KeyRing, now: UnixTime) -> usize {
         ring.retire_expired(now)
     }
 }

@@ -2,22 +2,20 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
+use subtle::Choice;
 
 use crate::algorithm::{Algorithm, MacKey};
 use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::{MAX_DIGEST_LEN, MAX_SIGNATURE_LEN, b64u_decode_signature};
-use crate::error::{ConfigError, Error, Malformed, Result};
-use crate::keyed::KeyedRing;
+use crate::error::{ConfigError, ConfigResult, Error, Malformed, Result};
+use crate::keyed::{Found, KeyedRing};
 use crate::object;
-use crate::observe::{Outcome, VerifyObserver};
+use crate::options::{Options, option_setters};
 use crate::ring::KeyRing;
-use crate::verified::Verified;
-use crate::version::DjangoVersion;
+use crate::verified::{Purpose, Verified};
 
 /// The default salt of Django's `Signer`.
 pub const SIGNER_SALT: &str = "django.core.signing.Signer";
@@ -48,13 +46,13 @@ pub const DEFAULT_MAX_INPUT_LEN: usize = 4 << 20;
 /// let verified = signer.unsign(&signed)?;
 /// assert_eq!(*verified.value(), "user@example.com");
 /// assert!(!verified.is_stale());
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Signer {
-    /// One keyed state per ring key, current first, with their roles.
+    /// One keyed state per ring key, current first, with their roles, the
+    /// clock and the observer.
     keys: KeyedRing,
-    observer: Option<Arc<dyn VerifyObserver>>,
     /// SHA-1 with the current key, where Django 3.1–3.2's legacy path applies.
     legacy_sha1: Option<MacKey>,
     algorithm: Algorithm,
@@ -62,7 +60,7 @@ pub struct Signer {
     salt: Box<str>,
     max_payload_size: usize,
     max_input_len: usize,
-    try_every_key: bool,
+    purpose: Purpose,
 }
 
 /// Builds a [`Signer`] or a [`TimestampSigner`](crate::TimestampSigner) with
@@ -81,7 +79,7 @@ pub struct Signer {
 ///     .django(DjangoVersion::V4_2)
 ///     .build()?;
 /// assert_eq!(signer.sep(), "/");
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a builder does nothing until built"]
 #[derive(Debug, Clone)]
@@ -90,13 +88,8 @@ pub struct SignerBuilder<'r, S> {
     pub(crate) salt: String,
     default_salt: &'static str,
     sep: String,
-    algorithm: Option<Algorithm>,
-    version: DjangoVersion,
+    options: Options,
     legacy_sha1: Option<bool>,
-    max_payload_size: usize,
-    max_input_len: usize,
-    try_every_key: bool,
-    observer: Option<Arc<dyn VerifyObserver>>,
     pub(crate) max_age: Option<MaxAge>,
     kind: PhantomData<fn() -> S>,
 }
@@ -108,13 +101,8 @@ impl<'r, S> SignerBuilder<'r, S> {
             salt: String::new(),
             default_salt,
             sep: ":".to_owned(),
-            algorithm: None,
-            version: DjangoVersion::default(),
+            options: Options::new(),
             legacy_sha1: None,
-            max_payload_size: DEFAULT_MAX_PAYLOAD_SIZE,
-            max_input_len: DEFAULT_MAX_INPUT_LEN,
-            try_every_key: false,
-            observer: None,
             max_age: None,
             kind: PhantomData,
         }
@@ -132,7 +120,7 @@ impl<'r, S> SignerBuilder<'r, S> {
     /// let empty = Signer::builder(&ring).salt("").build()?;
     /// assert_eq!(default.sign("v"), empty.sign("v"));
     /// assert_ne!(default.sign("v"), Signer::builder(&ring).salt("other").build()?.sign("v"));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn salt(mut self, salt: impl Into<String>) -> Self {
         self.salt = salt.into();
@@ -151,45 +139,16 @@ impl<'r, S> SignerBuilder<'r, S> {
     /// use signring::Signer;
     /// assert!(Signer::builder(&ring).sep("~").build().is_ok());
     /// assert!(Signer::builder(&ring).sep("^").build().is_err());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sep(mut self, sep: impl Into<String>) -> Self {
         self.sep = sep.into();
         self
     }
 
-    /// The hash algorithm (default: the Django version's, SHA-256 from 3.1).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{Algorithm, Signer};
-    /// let signer = Signer::builder(&ring).algorithm(Algorithm::Sha1).build()?;
-    /// assert_eq!(signer.sign("hello"), "hello:MslH53VvvHxACk32ND0Vai0uqlg");
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.algorithm = Some(algorithm);
-        self
-    }
 
-    /// The Django release on the other side (default: the newest). It sets the
-    /// default algorithm and which legacy signatures are accepted.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{DjangoVersion, Signer};
-    /// let signer = Signer::builder(&ring).django(DjangoVersion::V2_2).build()?;
-    /// assert_eq!(signer.sign("hello"), "hello:MslH53VvvHxACk32ND0Vai0uqlg");
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn django(mut self, version: DjangoVersion) -> Self {
-        self.version = version;
-        self
-    }
+
+
 
     /// Whether to also accept SHA-1 signatures made with the current key, as
     /// Django 3.1–3.2 do (on by default for [`DjangoVersion::V3_2`] only). Such
@@ -208,114 +167,36 @@ impl<'r, S> SignerBuilder<'r, S> {
     /// let verified = lenient.unsign(sha1_value)?;
     /// assert_eq!(verified.algorithm(), Algorithm::Sha1);
     /// assert!(verified.is_stale());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn accept_legacy_sha1(mut self, accept: bool) -> Self {
         self.legacy_sha1 = Some(accept);
         self
     }
 
-    /// The largest decompressed object payload accepted (default 16 MiB). Larger
-    /// payloads are refused without being inflated past the limit.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{Error, PayloadError, Signer};
-    /// let signer = Signer::builder(&ring).max_payload_size(100).build()?;
-    /// let signed = signer.sign_object(&"x".repeat(1000), true)?;
-    /// assert_eq!(signer.unsign_object::<String>(&signed).unwrap_err(),
-    ///            Error::Payload(PayloadError::TooLarge { limit: 100 }));
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn max_payload_size(mut self, bytes: usize) -> Self {
-        self.max_payload_size = bytes;
-        self
-    }
 
-    /// The longest signed input accepted (default 4 MiB); longer inputs are
-    /// refused before any HMAC is computed.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{Error, Malformed, Signer};
-    /// let signer = Signer::builder(&ring).max_input_len(64).build()?;
-    /// let long = signer.sign(&"x".repeat(100));
-    /// assert_eq!(signer.unsign(&long).unwrap_err(), Error::Malformed(Malformed::TooLong { limit: 64 }));
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn max_input_len(mut self, bytes: usize) -> Self {
-        self.max_input_len = bytes;
-        self
-    }
 
-    /// Whether to compute every key's signature before deciding, so that the
-    /// time taken does not reveal *which* key matched (default: stop at the
-    /// first match, as Django does). Verification then always costs one HMAC
-    /// per key.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?
-    /// #     .with_fallback("an-older-key-that-signed-last-quarter-0123456789abcdef")?;
-    /// let signer = signring::Signer::builder(&ring).try_every_key(true).build()?;
-    /// let signed = signer.sign("v");
-    /// assert_eq!(signer.unsign(&signed)?.key_index(), 0);
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn try_every_key(mut self, every: bool) -> Self {
-        self.try_every_key = every;
-        self
-    }
 
-    /// Reports every verification to `observer` (see [`VerifyCounters`](crate::VerifyCounters)).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use std::sync::Arc;
-    /// let counters = Arc::new(signring::VerifyCounters::new(&ring));
-    /// let signer = signring::Signer::builder(&ring).observer(counters.clone()).build()?;
-    /// let signed = signer.sign("v");
-    /// let _ = signer.unsign(&signed)?;
-    /// assert_eq!(counters.report().keys[0].verified, 1);
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn observer(mut self, observer: Arc<dyn VerifyObserver>) -> Self {
-        self.observer = Some(observer);
-        self
-    }
 
-    fn build_signer(self) -> Result<Signer> {
+
+
+    option_setters!();
+
+    fn build_signer(self, kind: &[u8]) -> ConfigResult<Signer> {
         if is_unsafe_separator(&self.sep) {
-            return Err(Error::Config(ConfigError::UnsafeSeparator));
+            return Err(ConfigError::UnsafeSeparator);
         }
-        let algorithm = match self.algorithm {
-            Some(algorithm)
-                if !self.version.has_algorithm_option() && algorithm != Algorithm::Sha1 =>
-            {
-                return Err(Error::Config(ConfigError::Unsupported(
-                    "algorithm other than sha1",
-                )));
-            }
-            Some(algorithm) => algorithm,
-            None => self.version.default_algorithm(),
-        };
+        let algorithm = self.options.resolved_algorithm()?;
         let salt = if self.salt.is_empty() {
             self.default_salt.to_owned()
         } else {
             self.salt
         };
         let key_salt = format!("{salt}signer");
-        let keys = KeyedRing::derive(self.ring, algorithm, key_salt.as_bytes());
+        let keys = KeyedRing::derive(self.ring, algorithm, key_salt.as_bytes(), &self.options);
         let legacy = self
             .legacy_sha1
-            .unwrap_or(self.version.accepts_legacy_sha1())
+            .unwrap_or(self.options.django.accepts_legacy_sha1())
             && algorithm != Algorithm::Sha1;
         let legacy_sha1 = legacy.then(|| {
             MacKey::derive(
@@ -328,12 +209,11 @@ impl<'r, S> SignerBuilder<'r, S> {
             keys,
             legacy_sha1,
             algorithm,
+            purpose: Purpose::of(&[kind, salt.as_bytes(), self.sep.as_bytes()]),
             sep: self.sep.into_boxed_str(),
             salt: salt.into_boxed_str(),
-            max_payload_size: self.max_payload_size,
-            max_input_len: self.max_input_len,
-            try_every_key: self.try_every_key,
-            observer: self.observer,
+            max_payload_size: self.options.max_payload_size,
+            max_input_len: self.options.max_input_len,
         })
     }
 }
@@ -353,16 +233,18 @@ impl SignerBuilder<'_, Signer> {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::Signer::builder(&ring).build()?;
     /// assert_eq!(signer.salt(), "django.core.signing.Signer");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn build(self) -> Result<Signer> {
-        self.build_signer()
+    pub fn build(self) -> ConfigResult<Signer> {
+        self.build_signer(b"signer")
     }
 }
 
 impl<S> SignerBuilder<'_, S> {
-    pub(crate) fn build_inner(self) -> Result<Signer> {
-        self.build_signer()
+    /// Builds the signer underneath another one; `kind` names the outer
+    /// signer, so values it verified are re-signed only by its like.
+    pub(crate) fn build_inner(self, kind: &[u8]) -> ConfigResult<Signer> {
+        self.build_signer(kind)
     }
 }
 
@@ -384,7 +266,7 @@ impl Signer {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::Signer::builder(&ring).build()?;
     /// assert_eq!(signer.sign("hello"), "hello:esiZUAzOvXgS5j7ODtFQJLmMnwCZEmD2I0T5k40jYG8");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn builder(ring: &KeyRing) -> SignerBuilder<'_, Signer> {
         SignerBuilder::new(ring, SIGNER_SALT)
@@ -407,7 +289,7 @@ impl Signer {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::Signer::builder(&ring).salt("s").build()?;
     /// assert_eq!(signer.salt(), "s");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn salt(&self) -> &str {
@@ -421,7 +303,7 @@ impl Signer {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// assert_eq!(signring::Signer::builder(&ring).build()?.sep(), ":");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sep(&self) -> &str {
@@ -435,7 +317,7 @@ impl Signer {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// assert_eq!(signring::Signer::builder(&ring).build()?.algorithm(), signring::Algorithm::Sha256);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn algorithm(&self) -> Algorithm {
@@ -450,7 +332,7 @@ impl Signer {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::Signer::builder(&ring).build()?;
     /// assert_eq!(signer.sign("a:b"), format!("a:b:{}", &signer.sign("a:b")[4..]));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sign(&self, value: &str) -> String {
@@ -484,11 +366,11 @@ impl Signer {
     /// let signed = signer.sign("hello");
     /// assert_eq!(*signer.unsign(&signed)?.value(), "hello");
     /// assert!(signer.unsign(&signed.replace("hello", "jello")).is_err());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign<'a>(&self, signed: &'a str) -> Result<Verified<'a, &'a str>> {
-        let (message, key_index, algorithm) = self.verify(signed, None)?;
-        Ok(self.verified(message, message, key_index, algorithm))
+        let (message, found) = self.verify(signed, self.keys.now())?;
+        Ok(self.verified(message, signed, message, found))
     }
 
     /// Serializes `value` as Django's JSON, optionally compresses it, and signs
@@ -510,7 +392,7 @@ impl Signer {
     /// let signed = signer.sign_object(&[1, 2, 3], false)?;
     /// assert!(signed.starts_with("WzEsMiwzXQ:"));
     /// assert_eq!(signer.unsign_object::<Vec<u8>>(&signed)?.into_value(), [1, 2, 3]);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sign_object<T: Serialize + ?Sized>(&self, value: &T, compress: bool) -> Result<String> {
         Ok(self.sign(&object::encode(value, compress)?))
@@ -538,90 +420,92 @@ impl Signer {
     /// # fn serde_json_like() -> std::collections::BTreeMap<&'static str, &'static str> {
     /// #     [("user", "ada")].into_iter().collect()
     /// # }
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign_object<'a, T: DeserializeOwned>(
         &self,
         signed: &'a str,
     ) -> Result<Verified<'a, T>> {
-        let (message, key_index, algorithm) = self.verify(signed, None)?;
+        let (message, found) = self.verify(signed, self.keys.now())?;
         let value = object::decode(message, self.max_payload_size)?;
-        Ok(self.verified(value, message, key_index, algorithm))
+        Ok(self.verified(value, signed, message, found))
     }
 
-    /// Re-signs a verified value with the current key and algorithm, keeping the
+    /// Re-signs a stale value with the current key and algorithm, keeping the
     /// signed text (and so any timestamp) exactly as it was: re-signing never
-    /// extends a value's lifetime.
+    /// extends a value's lifetime. A value that is not stale (the current or
+    /// a staged key verified it) comes back as it was.
     ///
-    /// `verified` must come from a signer with this salt and separator; the
-    /// result is what this signer would have produced.
+    /// # Errors
+    ///
+    /// [`Error::OtherSigner`] when `verified` came from another signer (another
+    /// salt, separator or kind): a value verified for one purpose is never
+    /// re-signed for another.
     ///
     /// # Example
     ///
     /// ```
-    /// use signring::{KeyRing, Signer};
+    /// use signring::{Error, KeyRing, Signer};
     ///
-    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-    /// let signed_long_ago = old.sign("v");
-    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let mut ring = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let signed_long_ago = ring.sign("v");
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
     /// let signer = Signer::builder(&ring).build()?;
     /// let verified = signer.unsign(&signed_long_ago)?;
     /// assert!(verified.is_stale());
-    /// let fresh = signer.resign(&verified);
+    /// let fresh = signer.resign(&verified)?;
     /// assert!(!signer.unsign(&fresh)?.is_stale());
     /// assert_eq!(fresh, signer.sign("v"));
-    /// # Ok::<(), signring::Error>(())
+    ///
+    /// let sessions = Signer::builder(&ring).salt("sessions").build()?;
+    /// assert_eq!(sessions.resign(&verified), Err(Error::OtherSigner));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn resign<T>(&self, verified: &Verified<'_, T>) -> String {
-        self.sign(verified.signed_part())
+    pub fn resign<T>(&self, verified: &Verified<'_, T>) -> Result<String> {
+        if verified.purpose() != self.purpose {
+            return Err(Error::OtherSigner);
+        }
+        if !verified.is_stale() {
+            return Ok(verified.input().to_owned());
+        }
+        Ok(self.sign(verified.signed_part()))
     }
 
     pub(crate) fn max_payload_size(&self) -> usize {
         self.max_payload_size
     }
 
+    /// The verified value with its record, bound to this signer.
     pub(crate) fn verified<'a, T>(
         &self,
         value: T,
+        input: &'a str,
         message: &'a str,
-        key_index: usize,
-        algorithm: Algorithm,
+        found: Found,
     ) -> Verified<'a, T> {
-        let stale = self.keys.is_stale(key_index) || algorithm != self.algorithm;
-        Verified::new(value, message, key_index, algorithm, stale)
+        let record = self
+            .keys
+            .record(found, found.algorithm != self.algorithm);
+        Verified::new(value, record, input, message, self.purpose)
     }
 
-    /// Checks the signature and returns the signed part, the index of the key
-    /// that matched and the algorithm that matched.
-    ///
-    /// `now` is read only when a key with a `not_after` matched; `None` means
-    /// the system clock.
-    pub(crate) fn verify<'a>(
-        &self,
-        signed: &'a str,
-        now: Option<UnixTime>,
-    ) -> Result<(&'a str, usize, Algorithm)> {
+    /// The clock the signer reads.
+    pub(crate) fn clock(&self) -> &dyn crate::clock::Clock {
+        self.keys.clock()
+    }
+
+    /// Checks the signature at `now` (compared with the keys' `not_after`)
+    /// and returns the signed part and the key and algorithm that matched.
+    pub(crate) fn verify<'a>(&self, signed: &'a str, now: UnixTime) -> Result<(&'a str, Found)> {
         let result = self.verify_unobserved(signed, now);
-        if let Some(observer) = &self.observer {
-            match &result {
-                Ok((_, _, algorithm)) if *algorithm != self.algorithm => {
-                    observer.observe(Outcome::Legacy, Some(0))
-                }
-                Ok((_, index, _)) => {
-                    observer.observe(Outcome::of_role(self.keys.role(*index)), Some(*index))
-                }
-                Err(_) => observer.observe(Outcome::Failed, None),
-            }
-        }
+        self.keys.observe(
+            result.as_ref().ok().map(|(_, found)| found.index),
+            matches!(&result, Ok((_, found)) if found.algorithm != self.algorithm),
+        );
         result
     }
 
-    fn verify_unobserved<'a>(
-        &self,
-        signed: &'a str,
-        now: Option<UnixTime>,
-    ) -> Result<(&'a str, usize, Algorithm)> {
+    fn verify_unobserved<'a>(&self, signed: &'a str, now: UnixTime) -> Result<(&'a str, Found)> {
         if signed.len() > self.max_input_len {
             return Err(Error::Malformed(Malformed::TooLong {
                 limit: self.max_input_len,
@@ -636,24 +520,23 @@ impl Signer {
         let mut decoded = [0u8; MAX_DIGEST_LEN + 2];
         if signature.len() == self.algorithm.signature_len()
             && let Some(expected) = b64u_decode_signature(signature.as_bytes(), &mut decoded)
+            && let Some(index) = self
+                .keys
+                .find(now, |key| tag_matches(key, message, expected))
         {
-            let found = if self.try_every_key {
-                first_match_of_all(self.keys.macs(), message, expected)
-                    .filter(|&index| self.keys.usable(index, now))
-            } else {
-                self.keys
-                    .position(|key| tag_matches(key, message, expected), now)
-            };
-            if let Some(index) = found {
-                return Ok((message, index, self.algorithm));
-            }
+            let algorithm = self.algorithm;
+            return Ok((message, Found { index, algorithm }));
         }
+        // Django 3.1–3.2 also accept SHA-1 with the current key, which must
+        // still be within its own expiry.
         if let Some(legacy) = &self.legacy_sha1
             && signature.len() == Algorithm::Sha1.signature_len()
             && let Some(expected) = b64u_decode_signature(signature.as_bytes(), &mut decoded)
-            && tag_matches(legacy, message, expected)
+            && bool::from(tag_matches(legacy, message, expected))
+            && self.keys.usable(0, now)
         {
-            return Ok((message, 0, Algorithm::Sha1));
+            let algorithm = Algorithm::Sha1;
+            return Ok((message, Found { index: 0, algorithm }));
         }
         Err(Error::BadSignature)
     }
@@ -674,26 +557,10 @@ impl Signer {
     }
 }
 
-/// The index of the first key whose signature matches, computing every key's
-/// signature and selecting without branching on the comparisons.
-fn first_match_of_all(keys: &[MacKey], message: &str, expected: &[u8]) -> Option<usize> {
-    use subtle::ConditionallySelectable;
-    let mut found = subtle::Choice::from(0);
-    let mut index = 0u64;
-    for (i, key) in keys.iter().enumerate() {
-        let matches = key.tag(message.as_bytes()).as_bytes().ct_eq(expected);
-        let take = matches & !found;
-        index.conditional_assign(&(i as u64), take);
-        found |= matches;
-    }
-    // The index is below the key count, which fits in usize.
-    bool::from(found).then_some(index as usize)
-}
 
-/// Computes the HMAC of `message` and compares it with the received digest in
-/// constant time.
-fn tag_matches(key: &MacKey, message: &str, expected: &[u8]) -> bool {
-    key.verify(message.as_bytes(), expected)
+
+fn tag_matches(key: &MacKey, message: &str, expected: &[u8]) -> Choice {
+    Choice::from(u8::from(key.verify(message.as_bytes(), expected)))
 }
 
 impl fmt::Debug for Signer {
@@ -702,9 +569,8 @@ impl fmt::Debug for Signer {
             .field("salt", &self.salt)
             .field("sep", &self.sep)
             .field("algorithm", &self.algorithm)
-            .field("keys", &self.keys.macs().len())
+            .field("keys", &self.keys.len())
             .field("legacy_sha1", &self.legacy_sha1.is_some())
-            .field("try_every_key", &self.try_every_key)
             .finish()
     }
 }
@@ -712,6 +578,7 @@ impl fmt::Debug for Signer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DjangoVersion;
 
     #[test]
     fn separator_rule_matches_djangos_regex() {
@@ -736,7 +603,7 @@ mod tests {
         let debug = format!("{:?}", Signer::builder(&ring).build().unwrap());
         assert_eq!(
             debug,
-            r#"Signer { salt: "django.core.signing.Signer", sep: ":", algorithm: Sha256, keys: 1, legacy_sha1: false, try_every_key: false }"#
+            r#"Signer { salt: "django.core.signing.Signer", sep: ":", algorithm: Sha256, keys: 1, legacy_sha1: false }"#
         );
     }
 
@@ -776,7 +643,7 @@ mod tests {
         assert!(build(Algorithm::Sha1).is_ok());
         assert_eq!(
             build(Algorithm::Sha256).unwrap_err(),
-            Error::Config(ConfigError::Unsupported("algorithm other than sha1"))
+            ConfigError::Unsupported("algorithm other than sha1")
         );
     }
 }

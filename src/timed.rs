@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::{b62_decode, b62_encode};
-use crate::error::{Error, Malformed, Result};
+use crate::error::{ConfigResult, Error, Malformed, Result};
 use crate::object;
 use crate::ring::KeyRing;
 use crate::signer::{Signer, SignerBuilder};
@@ -41,7 +41,7 @@ pub const DUMPS_SALT: &str = "django.core.signing";
 /// assert_eq!(*verified.value(), "hello");
 /// let too_late = signer.unsign_at(&signed, UnixTime::from_secs_f64(1_600_000_060.5));
 /// assert!(matches!(too_late, Err(Error::Expired { .. })));
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct TimestampSigner {
@@ -61,7 +61,7 @@ impl<'r> SignerBuilder<'r, TimestampSigner> {
     /// use std::time::Duration;
     /// let signer = TimestampSigner::builder(&ring).max_age(Duration::from_secs(3600)).build()?;
     /// assert_eq!(signer.max_age(), Some(MaxAge::from_secs(3600)));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_age(mut self, max_age: impl Into<MaxAge>) -> Self {
         self.max_age = Some(max_age.into());
@@ -80,12 +80,12 @@ impl<'r> SignerBuilder<'r, TimestampSigner> {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::TimestampSigner::builder(&ring).build()?;
     /// assert_eq!(signer.signer().salt(), "django.core.signing.TimestampSigner");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn build(self) -> Result<TimestampSigner> {
+    pub fn build(self) -> ConfigResult<TimestampSigner> {
         let max_age = self.max_age;
         Ok(TimestampSigner {
-            signer: self.build_inner()?,
+            signer: self.build_inner(b"timestamp")?,
             max_age,
         })
     }
@@ -105,7 +105,7 @@ impl TimestampSigner {
     /// let signed = dumps.sign_object_at(&[("a", 1)].into_iter().collect::<std::collections::BTreeMap<_, _>>(),
     ///                                   false, signring::UnixTime::from_secs_f64(1_600_000_000.0))?;
     /// assert_eq!(signed, "eyJhIjoxfQ:1kHR5c:xqJlJyiwrrULZIShPCalrQd94qE-JNfsH6uex_ETIZo");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn builder(ring: &KeyRing) -> SignerBuilder<'_, TimestampSigner> {
         SignerBuilder::new(ring, TIMESTAMP_SIGNER_SALT)
@@ -119,7 +119,7 @@ impl TimestampSigner {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::TimestampSigner::builder(&ring).sep("/").build()?;
     /// assert_eq!(signer.signer().sep(), "/");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn signer(&self) -> &Signer {
@@ -133,7 +133,7 @@ impl TimestampSigner {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// assert_eq!(signring::TimestampSigner::builder(&ring).build()?.max_age(), None);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn max_age(&self) -> Option<MaxAge> {
@@ -148,11 +148,11 @@ impl TimestampSigner {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::TimestampSigner::builder(&ring).build()?;
     /// assert_eq!(*signer.unsign(&signer.sign("v"))?.value(), "v");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sign(&self, value: &str) -> String {
-        self.sign_at(value, UnixTime::now())
+        self.sign_at(value, self.signer.clock().now())
     }
 
     /// Signs `value` as if the time were `now` (truncated to whole seconds).
@@ -164,7 +164,7 @@ impl TimestampSigner {
     /// use signring::{TimestampSigner, UnixTime};
     /// let signer = TimestampSigner::builder(&ring).build()?;
     /// assert!(signer.sign_at("v", UnixTime::from_secs_f64(61.9)).starts_with("v:z:"));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sign_at(&self, value: &str, now: UnixTime) -> String {
@@ -179,7 +179,7 @@ impl TimestampSigner {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::TimestampSigner::builder(&ring).build()?;
     /// assert!(signer.sign_with_timestamp("v", 62).starts_with("v:10:"));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sign_with_timestamp(&self, value: &str, timestamp: i64) -> String {
@@ -207,10 +207,10 @@ impl TimestampSigner {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let signer = signring::TimestampSigner::builder(&ring).max_age(std::time::Duration::from_secs(60)).build()?;
     /// assert!(signer.unsign(&signer.sign("v")).is_ok());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign<'a>(&self, signed: &'a str) -> Result<Verified<'a, &'a str>> {
-        self.unsign_at(signed, UnixTime::now())
+        self.unsign_at(signed, self.signer.clock().now())
     }
 
     /// Verifies `signed` as if the time were `now`.
@@ -230,14 +230,14 @@ impl TimestampSigner {
     /// assert_eq!(signer.unsign_at(&signed, UnixTime::from_secs_f64(111.0)).unwrap_err(),
     ///            Error::Expired { age: 11.0, max_age: 10.0 });
     /// assert!(signer.unsign_at(&signed, UnixTime::from_secs_f64(0.0)).is_ok(), "future timestamps pass");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign_at<'a>(&self, signed: &'a str, now: UnixTime) -> Result<Verified<'a, &'a str>> {
-        let (message, key_index, algorithm) = self.signer.verify(signed, Some(now))?;
+        let (message, found) = self.signer.verify(signed, now)?;
         let (value, timestamp) = self.check_timestamp(message, now)?;
         Ok(self
             .signer
-            .verified(value, message, key_index, algorithm)
+            .verified(value, signed, message, found)
             .with_timestamp(timestamp))
     }
 
@@ -256,10 +256,10 @@ impl TimestampSigner {
     /// let signer = signring::TimestampSigner::builder(&ring).salt(signring::DUMPS_SALT).build()?;
     /// let signed = signer.sign_object(&vec!["a"; 100], true)?;
     /// assert!(signed.starts_with('.'), "compressed payloads carry a '.' marker");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sign_object<T: Serialize + ?Sized>(&self, value: &T, compress: bool) -> Result<String> {
-        self.sign_object_at(value, compress, UnixTime::now())
+        self.sign_object_at(value, compress, self.signer.clock().now())
     }
 
     /// Like [`sign_object`](TimestampSigner::sign_object), as if the time were
@@ -277,7 +277,7 @@ impl TimestampSigner {
     /// let signer = TimestampSigner::builder(&ring).salt(DUMPS_SALT).build()?;
     /// let signed = signer.sign_object_at(&(0..30).collect::<Vec<_>>(), true, UnixTime::from_secs_f64(1_600_000_000.0))?;
     /// assert_eq!(signed, ".eJwNy8kNACEQA8GE-oHNXMSCNv80lm9JdRfCbIKkaIaDHgoZbRQoUaFGgw5e-B3jjQMnLtx48Pl-gH4Pug:1kHR5c:4IChT3ItwVSY12l3FRYIY0Js3RuZr15ymJ0_ZSzOsRw");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sign_object_at<T: Serialize + ?Sized>(
         &self,
@@ -302,7 +302,7 @@ impl TimestampSigner {
     /// let signer = signring::TimestampSigner::builder(&ring).build()?;
     /// let signed = signer.sign_object_with_timestamp(&1, false, 1_600_000_000)?;
     /// assert_eq!(signer.unsign_object::<u8>(&signed)?.timestamp(), Some(1_600_000_000));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sign_object_with_timestamp<T: Serialize + ?Sized>(
         &self,
@@ -327,13 +327,13 @@ impl TimestampSigner {
     /// let signer = signring::TimestampSigner::builder(&ring).build()?;
     /// let signed = signer.sign_object(&("a", 1), false)?;
     /// assert_eq!(signer.unsign_object::<(String, u8)>(&signed)?.into_value(), ("a".into(), 1));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign_object<'a, T: DeserializeOwned>(
         &self,
         signed: &'a str,
     ) -> Result<Verified<'a, T>> {
-        self.unsign_object_at(signed, UnixTime::now())
+        self.unsign_object_at(signed, self.signer.clock().now())
     }
 
     /// Like [`unsign_object`](TimestampSigner::unsign_object), as if the time
@@ -355,19 +355,19 @@ impl TimestampSigner {
     /// )?;
     /// assert_eq!(verified.value()["a"], Value::Integer(1));
     /// assert_eq!(verified.timestamp(), Some(1_600_000_000));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign_object_at<'a, T: DeserializeOwned>(
         &self,
         signed: &'a str,
         now: UnixTime,
     ) -> Result<Verified<'a, T>> {
-        let (message, key_index, algorithm) = self.signer.verify(signed, Some(now))?;
+        let (message, found) = self.signer.verify(signed, now)?;
         let (payload, timestamp) = self.check_timestamp(message, now)?;
         let value = object::decode(payload, self.signer.max_payload_size())?;
         Ok(self
             .signer
-            .verified(value, message, key_index, algorithm)
+            .verified(value, signed, message, found)
             .with_timestamp(timestamp))
     }
 
@@ -391,25 +391,29 @@ impl TimestampSigner {
     ///     UnixTime::from_secs_f64(1_700_000_000.0),
     /// )?;
     /// assert_eq!(verified.value()["a"], Value::Integer(1));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign_value_at<'a>(
         &self,
         signed: &'a str,
         now: UnixTime,
     ) -> Result<Verified<'a, crate::json::Value>> {
-        let (message, key_index, algorithm) = self.signer.verify(signed, Some(now))?;
+        let (message, found) = self.signer.verify(signed, now)?;
         let (payload, timestamp) = self.check_timestamp(message, now)?;
         let value = object::decode_value(payload, self.signer.max_payload_size())?;
         Ok(self
             .signer
-            .verified(value, message, key_index, algorithm)
+            .verified(value, signed, message, found)
             .with_timestamp(timestamp))
     }
 
-    /// Re-signs a verified value with the current key and algorithm, keeping its
+    /// Re-signs a stale value with the current key and algorithm, keeping its
     /// original timestamp, so the fresh value expires when the old one would
-    /// have.
+    /// have. A value that is not stale comes back as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OtherSigner`] when `verified` came from another signer.
     ///
     /// # Example
     ///
@@ -420,17 +424,17 @@ impl TimestampSigner {
     /// let old = TimestampSigner::builder(&old_ring).build()?;
     /// let signed = old.sign_at("v", UnixTime::from_secs_f64(1_600_000_000.0));
     ///
-    /// let ring = old_ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let mut ring = old_ring.clone();
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
     /// let signer = TimestampSigner::builder(&ring).build()?;
     /// let verified = signer.unsign(&signed)?;
-    /// let fresh = signer.resign(&verified);
+    /// let fresh = signer.resign(&verified)?;
     /// let again = signer.unsign(&fresh)?;
     /// assert!(!again.is_stale());
     /// assert_eq!(again.timestamp(), Some(1_600_000_000));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn resign<T>(&self, verified: &Verified<'_, T>) -> String {
+    pub fn resign<T>(&self, verified: &Verified<'_, T>) -> Result<String> {
         self.signer.resign(verified)
     }
 

@@ -4,7 +4,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use crate::algorithm::Algorithm;
-use crate::error::{ConfigError, Error};
+use crate::error::ConfigError;
 
 /// The Django release on the other side; each is the newest patch of its line.
 ///
@@ -29,7 +29,7 @@ use crate::error::{ConfigError, Error};
 /// assert_eq!(v.default_algorithm(), Algorithm::Sha1);
 /// assert_eq!(DjangoVersion::default(), DjangoVersion::V6_1);
 /// assert!(DjangoVersion::V3_2.accepts_legacy_sha1());
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[non_exhaustive]
@@ -130,13 +130,13 @@ impl fmt::Display for DjangoVersion {
 }
 
 impl FromStr for DjangoVersion {
-    type Err = Error;
+    type Err = ConfigError;
 
-    fn from_str(name: &str) -> Result<Self, Error> {
+    fn from_str(name: &str) -> Result<Self, ConfigError> {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str() == name)
-            .ok_or(Error::Config(ConfigError::UnknownDjangoVersion))
+            .ok_or(ConfigError::UnknownDjangoVersion)
     }
 }
 

@@ -145,14 +145,17 @@ impl Server {
     }
 
     fn apply(&mut self, step: Step, now: i64) {
-        // The ring's methods take it by value: the server deploys a new ring.
-        let ring = self.ring.clone();
-        self.ring = match step {
-            Step::Rotate => ring.rotate(NEW).unwrap(),
-            Step::Stage => ring.stage(RingKey::new(NEW).unwrap().id("new")).unwrap(),
-            Step::Promote(grace_end) => ring.promote(at(grace_end)).unwrap(),
-            Step::Retire => ring.retire_expired(at(now)),
-        };
+        match step {
+            Step::Rotate => self.ring.rotate(NEW).unwrap(),
+            Step::Stage => self
+                .ring
+                .stage(RingKey::new(NEW).unwrap().id("new"))
+                .unwrap(),
+            Step::Promote(grace_end) => self.ring.promote(at(grace_end)).unwrap(),
+            Step::Retire => {
+                self.ring.retire_expired(at(now));
+            }
+        }
         self.ring.validate(at(now)).unwrap();
         self.signer = session_signer(&self.ring);
     }
@@ -257,7 +260,7 @@ fn run(scenario: &Scenario) -> Outcome {
                     assert_eq!(*verified.value(), session(c));
                     assert_eq!(verified.timestamp(), Some(client.issued));
                     if verified.is_stale() {
-                        let fresh = server.signer.resign(&verified);
+                        let fresh = server.signer.resign(&verified).unwrap();
                         let again = server.signer.unsign_at(&fresh, now_t).unwrap();
                         assert_eq!(
                             again.timestamp(),

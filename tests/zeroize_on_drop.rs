@@ -13,7 +13,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use signring::{Error, KeyRing, MaxAge, SecretKey, Signer, TimestampSigner, UnixTime};
+use signring::{KeyRing, MaxAge, SecretKey, Signer, TimestampSigner, UnixTime};
+
+type Error = Box<dyn std::error::Error>;
 
 macro_rules! marker {
     () => {
@@ -81,9 +83,9 @@ fn marker_freed_by(f: impl FnOnce() -> Result<(), Error>) -> Result<bool, Error>
 }
 
 fn ring_with_fallbacks() -> Result<KeyRing, Error> {
-    KeyRing::from_key(SecretKey::new(MARKER)?)
+    Ok(KeyRing::from_key(SecretKey::new(MARKER)?)
         .with_fallback_key(SecretKey::new(FALLBACK_ONE)?)?
-        .with_fallback(FALLBACK_TWO)
+        .with_fallback(FALLBACK_TWO)?)
 }
 
 #[test]
@@ -139,7 +141,8 @@ fn key_bytes_are_wiped_before_their_memory_is_freed() -> Result<(), Error> {
             assert!(ring.unsign(&signed)?.key_index() == 0);
             drop(copy);
             // Rotation moves keys around; ending it drops the fallbacks.
-            let ring = ring.rotate(NEXT_KEY)?;
+            let mut ring = ring;
+            ring.rotate(NEXT_KEY)?;
             assert_eq!(ring.key_count(), 4);
             let ring = ring.without_fallbacks();
             assert_eq!(black_box(&ring).key_count(), 1);

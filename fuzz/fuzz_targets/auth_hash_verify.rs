@@ -15,7 +15,7 @@ static AUTH: LazyLock<Vec<SessionAuthHash>> = LazyLock::new(|| {
         DjangoVersion::V6_1,
     ]
     .into_iter()
-    .map(|version| SessionAuthHash::new(&RING, version, None).expect("auth"))
+    .map(|version| SessionAuthHash::new(&RING, &signring::Options::new().django(version)).expect("auth"))
     .collect()
 });
 

@@ -26,7 +26,7 @@ static COOKIES: LazyLock<SessionCodec> = LazyLock::new(|| {
         .expect("codec")
 });
 static AUTH: LazyLock<SessionAuthHash> =
-    LazyLock::new(|| SessionAuthHash::new(&RING, DjangoVersion::default(), None).expect("auth"));
+    LazyLock::new(|| SessionAuthHash::new(&RING, &Default::default()).expect("auth"));
 static DB_SIGNER: LazyLock<TimestampSigner> = LazyLock::new(|| {
     TimestampSigner::builder(&RING)
         .salt("django.contrib.sessions.SessionStore")

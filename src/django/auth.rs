@@ -3,13 +3,17 @@
 
 use subtle::ConstantTimeEq;
 
+use subtle::Choice;
+
 use crate::algorithm::{Algorithm, MacKey};
 use crate::clock::UnixTime;
 use crate::django::session::{SessionCodec, SessionFormat};
-use crate::error::{Error, Result};
+use crate::error::{ConfigResult, Error, Result};
 use crate::json::Value;
-use crate::keyed::KeyedRing;
+use crate::keyed::{Found, KeyedRing};
+use crate::options::Options;
 use crate::ring::KeyRing;
+use crate::verified::Verification;
 use crate::version::DjangoVersion;
 
 const AUTH_HASH_SALT: &[u8] = b"django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
@@ -29,38 +33,16 @@ pub const SESSION_HASH_KEY: &str = "_auth_user_hash";
 /// use signring::{KeyRing, django::SessionAuthHash};
 ///
 /// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-/// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+/// let auth = SessionAuthHash::new(&ring, &Default::default())?;
 /// assert_eq!(auth.hash("pbkdf2_sha256$600000$salt$hash"),
 ///            "21d743acc9eb29afa39f6dc72882d056fb4890fb1e04f3a6af1bd448ebb1d40f");
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SessionAuthHash {
     keys: KeyedRing,
     legacy_sha1: Option<MacKey>,
     version: DjangoVersion,
-}
-
-/// Which hash a stored `_auth_user_hash` matched.
-///
-/// # Example
-///
-/// ```
-/// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-/// # let auth = signring::django::SessionAuthHash::new(&ring, Default::default(), None)?;
-/// let found = auth.verify(&auth.hash("pw"), "pw").expect("matches");
-/// assert_eq!((found.key_index, found.stale), (0, false));
-/// # Ok::<(), signring::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AuthHashMatch {
-    /// The key that produced it (0 current, `i` the `i`-th fallback).
-    pub key_index: usize,
-    /// The algorithm that produced it.
-    pub algorithm: Algorithm,
-    /// Whether it differs from the current hash (and should be rewritten).
-    pub stale: bool,
 }
 
 /// What Django's `get_user(request)` does with a stored hash.
@@ -100,9 +82,9 @@ impl GetUser {
 }
 
 impl SessionAuthHash {
-    /// Derives the keys for `version`. `algorithm` overrides the release's
-    /// (Django 3.2's `DEFAULT_HASHING_ALGORITHM`); by default 2.2 uses SHA-1 and
-    /// 3.1+ SHA-256.
+    /// Derives the keys with `options`: its Django release and algorithm
+    /// (Django 3.2's `DEFAULT_HASHING_ALGORITHM`; by default 2.2 uses SHA-1
+    /// and 3.1+ SHA-256), clock and observer.
     ///
     /// # Errors
     ///
@@ -112,27 +94,16 @@ impl SessionAuthHash {
     /// # Example
     ///
     /// ```
-    /// use signring::{Algorithm, DjangoVersion, KeyRing, django::SessionAuthHash};
+    /// use signring::{DjangoVersion, KeyRing, Options, django::SessionAuthHash};
     /// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// let auth = SessionAuthHash::new(&ring, DjangoVersion::V2_2, None)?;
+    /// let auth = SessionAuthHash::new(&ring, &Options::new().django(DjangoVersion::V2_2))?;
     /// assert_eq!(auth.hash("pbkdf2_sha256$600000$salt$hash"), "2e3dacf25bd0e7f75593d6218e9107d78bb040cc");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn new(
-        ring: &KeyRing,
-        version: DjangoVersion,
-        algorithm: Option<Algorithm>,
-    ) -> Result<Self> {
-        let algorithm = match algorithm {
-            Some(alg) if !version.has_algorithm_option() && alg != Algorithm::Sha1 => {
-                return Err(Error::Config(crate::ConfigError::Unsupported(
-                    "algorithm other than sha1",
-                )));
-            }
-            Some(alg) => alg,
-            None => version.default_algorithm(),
-        };
-        let keys = KeyedRing::derive(ring, algorithm, AUTH_HASH_SALT);
+    pub fn new(ring: &KeyRing, options: &Options) -> ConfigResult<Self> {
+        let algorithm = options.resolved_algorithm()?;
+        let version = options.django;
+        let keys = KeyedRing::derive(ring, algorithm, AUTH_HASH_SALT, options);
         let legacy_sha1 = (version == DjangoVersion::V3_2 && algorithm != Algorithm::Sha1)
             .then(|| MacKey::derive(Algorithm::Sha1, AUTH_HASH_SALT, ring.current().as_bytes()));
         Ok(Self {
@@ -149,9 +120,9 @@ impl SessionAuthHash {
     ///
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// # let auth = signring::django::SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// # let auth = signring::django::SessionAuthHash::new(&ring, &Default::default())?;
     /// assert_eq!(auth.hash("x").len(), 64);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn hash(&self, password_hash: &str) -> String {
@@ -160,46 +131,72 @@ impl SessionAuthHash {
 
     /// Which key (or 3.x's legacy SHA-1) produced `stored` for `password_hash`,
     /// comparing exact text in constant time; `None` when none did (the password
-    /// changed, or the hash is not Django's).
+    /// changed, or the hash is not Django's). Keys' expiry is judged on the
+    /// configured clock.
     ///
     /// # Example
     ///
     /// ```
     /// use signring::{KeyRing, django::SessionAuthHash};
-    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-    /// let stored = SessionAuthHash::new(&old, Default::default(), None)?.hash("pw");
-    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-    /// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// let mut ring = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let stored = SessionAuthHash::new(&ring, &Default::default())?.hash("pw");
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let auth = SessionAuthHash::new(&ring, &Default::default())?;
     /// assert_eq!(auth.verify(&stored, "pw").map(|m| m.key_index), Some(1));
     /// assert_eq!(auth.verify(&stored, "changed"), None);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn verify(&self, stored: &str, password_hash: &str) -> Option<AuthHashMatch> {
+    pub fn verify(&self, stored: &str, password_hash: &str) -> Option<Verification> {
+        self.verify_at(stored, password_hash, self.keys.clock().now())
+    }
+
+    /// [`verify`](SessionAuthHash::verify) with keys' expiry judged at `now`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, Options, RingKey, UnixTime, django::SessionAuthHash};
+    /// let old = "the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123";
+    /// let stored = SessionAuthHash::new(&KeyRing::new(old)?, &Options::new())?.hash("pw");
+    /// let ring = KeyRing::new("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?
+    ///     .with_ring_key(RingKey::new(old)?.not_after(UnixTime::from_secs_f64(100.0)))?;
+    /// let auth = SessionAuthHash::new(&ring, &Options::new())?;
+    /// assert!(auth.verify_at(&stored, "pw", UnixTime::from_secs_f64(100.0)).is_some());
+    /// assert!(auth.verify_at(&stored, "pw", UnixTime::from_secs_f64(101.0)).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn verify_at(
+        &self,
+        stored: &str,
+        password_hash: &str,
+        now: UnixTime,
+    ) -> Option<Verification> {
         let stored = stored.as_bytes();
-        let matches = |key: &MacKey| -> bool {
+        let matches = |key: &MacKey| -> Choice {
             key.tag(password_hash.as_bytes())
                 .to_hex()
                 .as_bytes()
                 .ct_eq(stored)
-                .into()
         };
-        if let Some(key_index) = self.keys.position(matches, None) {
-            let algorithm = self.keys.current().algorithm();
-            return Some(AuthHashMatch {
-                key_index,
-                algorithm,
-                stale: self.keys.is_stale(key_index),
-            });
+        let algorithm = self.keys.current().algorithm();
+        if let Some(index) = self.keys.find(now, matches) {
+            self.keys.observe(Some(index), false);
+            return Some(self.keys.record(Found { index, algorithm }, false));
         }
-        self.legacy_sha1
+        // Django 3.2's legacy SHA-1 hash, with the current key while it lasts.
+        let legacy = self
+            .legacy_sha1
             .as_ref()
-            .filter(|legacy| matches(legacy))
-            .map(|_| AuthHashMatch {
-                key_index: 0,
-                algorithm: Algorithm::Sha1,
-                stale: true,
-            })
+            .is_some_and(|legacy| bool::from(matches(legacy)) && self.keys.usable(0, now));
+        if legacy {
+            self.keys.observe(Some(0), true);
+            let algorithm = Algorithm::Sha1;
+            return Some(self.keys.record(Found { index: 0, algorithm }, true));
+        }
+        self.keys.observe(None, false);
+        None
     }
 
     /// What Django's `get_user` does for a session whose user loads, given the
@@ -209,15 +206,16 @@ impl SessionAuthHash {
     /// # Example
     ///
     /// ```
-    /// use signring::{DjangoVersion, KeyRing, django::{GetUser, SessionAuthHash}};
+    /// use signring::{DjangoVersion, KeyRing, Options, django::{GetUser, SessionAuthHash}};
     /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-    /// let stored = SessionAuthHash::new(&old, DjangoVersion::V4_2, None)?.hash("pw");
-    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-    /// let auth = SessionAuthHash::new(&ring, DjangoVersion::V4_2, None)?;
+    /// let stored = SessionAuthHash::new(&old, &Options::new().django(DjangoVersion::V4_2))?.hash("pw");
+    /// let mut ring = old.clone();
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let auth = SessionAuthHash::new(&ring, &Options::new().django(DjangoVersion::V4_2))?;
     /// assert_eq!(auth.django_get_user(Some(&stored), "pw"), GetUser::LoggedIn { rehashed: true });
-    /// let auth = SessionAuthHash::new(&ring, DjangoVersion::V3_2, None)?;
+    /// let auth = SessionAuthHash::new(&ring, &Options::new().django(DjangoVersion::V3_2))?;
     /// assert_eq!(auth.django_get_user(Some(&stored), "pw"), GetUser::LoggedOut);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn django_get_user(&self, stored: Option<&str>, password_hash: &str) -> GetUser {
@@ -225,7 +223,7 @@ impl SessionAuthHash {
             return GetUser::LoggedOut;
         };
         match self.verify(stored, password_hash) {
-            Some(AuthHashMatch { key_index: 0, .. }) => GetUser::LoggedIn { rehashed: false },
+            Some(Verification { key_index: 0, .. }) => GetUser::LoggedIn { rehashed: false },
             Some(_) if self.version >= DjangoVersion::V4_2 => GetUser::LoggedIn { rehashed: true },
             _ => GetUser::LoggedOut,
         }
@@ -242,11 +240,14 @@ impl SessionAuthHash {
 pub struct RotatedSession {
     /// The session data to store, encoded with the current key.
     pub data: String,
-    /// Which key verified the old data.
-    pub key_index: usize,
+    /// How the old data verified.
+    pub record: Verification,
     /// The format the old data was in.
     pub format: SessionFormat,
-    /// Whether anything changed (key, algorithm, format or auth hash).
+    /// Whether anything changed (key, algorithm, format or auth hash). When
+    /// nothing did (the current or a staged key verified it, in the format the
+    /// codec writes, with a hash that needs no rewrite), `data` is the input
+    /// unchanged.
     pub was_stale: bool,
     /// Whether `_auth_user_hash` was rewritten to the current key's hash.
     pub hash_rewritten: bool,
@@ -291,7 +292,7 @@ impl SessionCodec {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// use signring::django::{SessionAuthHash, SessionCodec};
     /// let codec = SessionCodec::builder(&ring).build()?;
-    /// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// let auth = SessionAuthHash::new(&ring, &Default::default())?;
     /// let anonymous = codec.encode(&signring::json::Map::new())?;
     /// assert!(!codec.rotate(&anonymous, &auth, |_| None)?.was_stale);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -302,7 +303,7 @@ impl SessionCodec {
         auth: &SessionAuthHash,
         password_hash: impl FnOnce(&str) -> Option<String>,
     ) -> Result<RotatedSession, RotateError> {
-        self.rotate_at(data, auth, password_hash, UnixTime::now())
+        self.rotate_at(data, auth, password_hash, self.clock_now())
     }
 
     /// Re-encodes a stored session with the current key, rewriting
@@ -325,16 +326,17 @@ impl SessionCodec {
     ///
     /// let now = UnixTime::from_secs_f64(1_700_000_000.0);
     /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-    /// let hash = SessionAuthHash::new(&old, Default::default(), None)?.hash("pbkdf2$pw");
+    /// let hash = SessionAuthHash::new(&old, &Default::default())?.hash("pbkdf2$pw");
     /// let session: json::Map = json::from_str(&format!(
     ///     r#"{{"_auth_user_id":"7","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"{hash}"}}"#))?;
     /// let stored = SessionCodec::builder(&old).build()?.encode_at(&session, now)?;
     ///
-    /// let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let mut ring = old.clone();
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
     /// let codec = SessionCodec::builder(&ring).build()?;
-    /// let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+    /// let auth = SessionAuthHash::new(&ring, &Default::default())?;
     /// let rotated = codec.rotate_at(&stored, &auth, |id| (id == "7").then(|| "pbkdf2$pw".to_owned()), now)?;
-    /// assert_eq!((rotated.key_index, rotated.hash_rewritten), (1, true));
+    /// assert_eq!((rotated.record.key_index, rotated.hash_rewritten), (1, true));
     ///
     /// let fresh = SessionCodec::builder(&ring.without_fallbacks()).build()?.decode_at(&rotated.data, now)?;
     /// assert_eq!(fresh.session.get("_auth_user_hash"), Some(&json::Value::String(auth.hash("pbkdf2$pw"))));
@@ -364,7 +366,7 @@ impl SessionCodec {
                 return Err(RotateError::NoAuthHash);
             };
             let found = auth
-                .verify(stored, &password_hash)
+                .verify_at(stored, &password_hash, now)
                 .ok_or(RotateError::PasswordChanged)?;
             if found.stale {
                 session.insert(
@@ -374,13 +376,24 @@ impl SessionCodec {
                 hash_rewritten = true;
             }
         }
-        let timestamp = decoded.timestamp.unwrap_or_else(|| now.whole_secs());
-        let data = self.encode_with_timestamp(&session, timestamp)?;
+        let was_stale = decoded.record.stale || hash_rewritten;
+        // Values the current or a staged key verified are left exactly as
+        // they are: re-encoding a staged key's session would move it back to
+        // the older key.
+        let data = if was_stale {
+            let timestamp = decoded
+                .record
+                .timestamp
+                .unwrap_or_else(|| now.whole_secs());
+            self.encode_with_timestamp(&session, timestamp)?
+        } else {
+            data.to_owned()
+        };
         Ok(RotatedSession {
             data,
-            key_index: decoded.key_index,
+            record: decoded.record,
             format: decoded.format,
-            was_stale: decoded.stale || hash_rewritten,
+            was_stale,
             hash_rewritten,
         })
     }

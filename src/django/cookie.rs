@@ -2,10 +2,12 @@
 //! and the quoting Python's `http.cookies` applies to every cookie value.
 
 use crate::clock::{MaxAge, UnixTime};
-use crate::error::{Error, Malformed, Result};
+use crate::error::{ConfigResult, Error, Malformed, Result};
 use crate::key::SecretKey;
+use crate::options::{Options, option_setters};
 use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
+use crate::verified::{Verification, Verified};
 use crate::version::DjangoVersion;
 
 /// The prefix Django puts before every key of the cookie signer.
@@ -61,22 +63,22 @@ impl SaltVariant {
 /// # Example
 ///
 /// See [`SignedCookie`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct VerifiedCookie<'a> {
     /// The cookie's value.
     pub value: &'a str,
-    /// Which key verified it (0 current, `i` the `i`-th fallback).
-    pub key_index: usize,
-    /// Which salt verified it.
+    /// Which salt verified it. A [`SaltVariant::Legacy`] match where Django
+    /// writes v2 is reported here, and is *not* stale on its own: the legacy
+    /// salt `name + salt` cannot tell the cookie `("a", salt "bc")` from
+    /// `("ab", salt "c")`, so re-issuing it under the v2 salt would vouch for
+    /// a split it never proved (see SECURITY.md).
     pub salt_variant: SaltVariant,
-    /// When it was signed.
-    pub timestamp: i64,
-    /// Whether it should be set again: an old key, an old algorithm, or the
-    /// legacy salt where Django now writes v2.
-    pub stale: bool,
-    /// The signed text, for re-signing.
-    signed_part: &'a str,
+    /// How it verified (`timestamp` is always set); `stale` when a fallback
+    /// key or an old algorithm verified it.
+    pub record: Verification,
+    /// The verification, for re-signing with the signer that made it.
+    verified: Verified<'a, &'a str>,
 }
 
 /// Signs and verifies one named cookie as Django's `set_signed_cookie` and
@@ -100,7 +102,7 @@ pub struct VerifiedCookie<'a> {
 /// assert_eq!(value, "value:1kHR5c:2CC_8P5Qbfg5Dksx7fKuzqY_FN8Wk6quoyn0ksvr5FQ");
 /// let verified = cookie.unsign_at(&value, now)?;
 /// assert_eq!((verified.value, verified.salt_variant), ("value", SaltVariant::V2));
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SignedCookie {
@@ -116,7 +118,7 @@ pub struct SignedCookie {
 /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
 /// use signring::{DjangoVersion, django::SignedCookie};
 /// let cookie = SignedCookie::builder(&ring, "prefs").salt("ui").django(DjangoVersion::V4_2).build()?;
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a builder does nothing until built"]
 #[derive(Debug, Clone)]
@@ -124,10 +126,9 @@ pub struct SignedCookieBuilder<'r> {
     ring: &'r KeyRing,
     name: String,
     salt: String,
-    version: DjangoVersion,
+    options: Options,
     legacy_salt_fallback: Option<bool>,
     max_age: Option<MaxAge>,
-    algorithm: Option<crate::Algorithm>,
 }
 
 impl SignedCookieBuilder<'_> {
@@ -138,29 +139,14 @@ impl SignedCookieBuilder<'_> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "c").salt("sält").build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn salt(mut self, salt: impl Into<String>) -> Self {
         self.salt = salt.into();
         self
     }
 
-    /// The Django release on the other side (default: the newest).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{DjangoVersion, UnixTime, django::SignedCookie};
-    /// let cookie = SignedCookie::builder(&ring, "name").django(DjangoVersion::V4_2).build()?;
-    /// assert_eq!(cookie.sign_at("value", UnixTime::from_secs_f64(1_600_000_000.0)),
-    ///            "value:1kHR5c:fboG88cLKccMVJsVafFLI6UQGtcNinhcbd3aQeMMAXc");
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn django(mut self, version: DjangoVersion) -> Self {
-        self.version = version;
-        self
-    }
+    option_setters!();
 
     /// Django's `SIGNED_COOKIE_LEGACY_SALT_FALLBACK` (5.2.15+, 6.0.6+): whether a
     /// cookie that fails the v2 salt is tried with the legacy one. Default: on
@@ -171,7 +157,7 @@ impl SignedCookieBuilder<'_> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "c").legacy_salt_fallback(true).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn legacy_salt_fallback(mut self, fallback: bool) -> Self {
         self.legacy_salt_fallback = Some(fallback);
@@ -185,27 +171,14 @@ impl SignedCookieBuilder<'_> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "c").max_age(signring::MaxAge::from_secs(60)).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_age(mut self, max_age: impl Into<MaxAge>) -> Self {
         self.max_age = Some(max_age.into());
         self
     }
 
-    /// The hashing algorithm, for Django 3.2's `DEFAULT_HASHING_ALGORITHM`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{Algorithm, DjangoVersion, django::SignedCookie};
-    /// let cookie = SignedCookie::builder(&ring, "c").django(DjangoVersion::V3_2).algorithm(Algorithm::Sha1).build()?;
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn algorithm(mut self, algorithm: crate::Algorithm) -> Self {
-        self.algorithm = Some(algorithm);
-        self
-    }
+
 
     /// Derives the keys and builds the cookie signer.
     ///
@@ -218,26 +191,24 @@ impl SignedCookieBuilder<'_> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn build(self) -> Result<SignedCookie> {
+    pub fn build(self) -> ConfigResult<SignedCookie> {
         let ring = cookie_ring(self.ring);
+        let version = self.options.django;
         let signer = |salt: String| {
             let mut builder = TimestampSigner::builder(&ring)
                 .salt(salt)
-                .django(self.version);
+                .options(self.options.clone());
             if let Some(max_age) = self.max_age {
                 builder = builder.max_age(max_age);
             }
-            if let Some(algorithm) = self.algorithm {
-                builder = builder.algorithm(algorithm);
-            }
             builder.build()
         };
-        let has_v2 = self.version >= DjangoVersion::V5_2;
+        let has_v2 = version >= DjangoVersion::V5_2;
         let legacy_fallback = self
             .legacy_salt_fallback
-            .unwrap_or(self.version < DjangoVersion::V6_1);
+            .unwrap_or(version < DjangoVersion::V6_1);
         let v2_salt = format!(
             "django.http.cookies.v2:{}:{}{}",
             self.salt.chars().count(),
@@ -264,17 +235,16 @@ impl SignedCookie {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "sessionid").build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn builder<'r>(ring: &'r KeyRing, name: impl Into<String>) -> SignedCookieBuilder<'r> {
         SignedCookieBuilder {
             ring,
             name: name.into(),
             salt: String::new(),
-            version: DjangoVersion::default(),
+            options: Options::new(),
             legacy_salt_fallback: None,
             max_age: None,
-            algorithm: None,
         }
     }
 
@@ -286,7 +256,7 @@ impl SignedCookie {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// use signring::django::{SaltVariant, SignedCookie};
     /// assert_eq!(SignedCookie::builder(&ring, "c").build()?.writes(), SaltVariant::V2);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn writes(&self) -> SaltVariant {
@@ -315,11 +285,11 @@ impl SignedCookie {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
     /// assert!(cookie.sign("v").starts_with("v:"));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sign(&self, value: &str) -> String {
-        self.sign_at(value, UnixTime::now())
+        self.sign_at(value, self.writer().signer().clock().now())
     }
 
     /// The cookie value, as if the time were `now`.
@@ -330,7 +300,7 @@ impl SignedCookie {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
     /// assert!(cookie.sign_at("v", signring::UnixTime::from_secs_f64(61.0)).starts_with("v:z:"));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn sign_at(&self, value: &str, now: UnixTime) -> String {
@@ -350,10 +320,10 @@ impl SignedCookie {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::SignedCookie::builder(&ring, "c").build()?;
     /// assert!(cookie.unsign("v:0:bad").is_err());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign<'a>(&self, cookie_value: &'a str) -> Result<VerifiedCookie<'a>> {
-        self.unsign_at(cookie_value, UnixTime::now())
+        self.unsign_at(cookie_value, self.writer().signer().clock().now())
     }
 
     /// Verifies a cookie value as if the time were `now`.
@@ -371,8 +341,9 @@ impl SignedCookie {
     /// let old = SignedCookie::builder(&ring, "name").django(DjangoVersion::V4_2).build()?.sign_at("value", now);
     /// let cookie = SignedCookie::builder(&ring, "name").django(DjangoVersion::V5_2).build()?;
     /// let verified = cookie.unsign_at(&old, now)?;
-    /// assert_eq!((verified.salt_variant, verified.stale), (SaltVariant::Legacy, true));
-    /// # Ok::<(), signring::Error>(())
+    /// // A legacy-salt match is reported, and is not stale by itself.
+    /// assert_eq!((verified.salt_variant, verified.record.stale), (SaltVariant::Legacy, false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unsign_at<'a>(
         &self,
@@ -402,38 +373,59 @@ impl SignedCookie {
         }
     }
 
-    /// Signs a verified cookie's value again with the current key, algorithm
-    /// and salt, keeping its timestamp.
+    /// Signs a stale cookie's value again with the current key and algorithm,
+    /// under the salt that verified it, keeping its timestamp. A cookie that
+    /// is not stale comes back as it was. A legacy-salt cookie stays under the
+    /// legacy salt: only the current key changes (see [`VerifiedCookie`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OtherSigner`] for a cookie another `SignedCookie` verified.
     ///
     /// # Example
     ///
     /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{DjangoVersion, UnixTime, django::SignedCookie};
+    /// use signring::{DjangoVersion, KeyRing, UnixTime, django::{SaltVariant, SignedCookie}};
     /// let now = UnixTime::from_secs_f64(1_600_000_000.0);
-    /// let old = SignedCookie::builder(&ring, "n").django(DjangoVersion::V4_2).build()?.sign_at("v", now);
+    /// let mut ring = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let old = SignedCookie::builder(&ring, "n").build()?.sign_at("v", now);
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// // Django 5.2 writes the v2 salt and still reads the legacy one.
     /// let cookie = SignedCookie::builder(&ring, "n").django(DjangoVersion::V5_2).build()?;
-    /// let fresh = cookie.resign(&cookie.unsign_at(&old, now)?);
-    /// assert_eq!(fresh, cookie.sign_at("v", now));
-    /// # Ok::<(), signring::Error>(())
+    /// let verified = cookie.unsign_at(&old, now)?;
+    /// assert!(verified.record.stale);
+    /// assert_eq!(cookie.resign(&verified)?, cookie.sign_at("v", now));
+    ///
+    /// // A legacy-salt cookie is moved to the new key, never to the v2 salt.
+    /// let legacy = SignedCookie::builder(&KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?, "n")
+    ///     .django(DjangoVersion::V4_2).build()?.sign_at("v", now);
+    /// let verified = cookie.unsign_at(&legacy, now)?;
+    /// assert_eq!(verified.salt_variant, SaltVariant::Legacy);
+    /// let moved = cookie.resign(&verified)?;
+    /// let new_legacy = SignedCookie::builder(&ring, "n").django(DjangoVersion::V4_2).build()?;
+    /// assert_eq!(moved, new_legacy.sign_at("v", now));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn resign(&self, verified: &VerifiedCookie<'_>) -> String {
-        self.writer().signer().sign(verified.signed_part)
+    pub fn resign(&self, verified: &VerifiedCookie<'_>) -> Result<String> {
+        let signer = match verified.salt_variant {
+            SaltVariant::V2 => self.v2.as_ref(),
+            SaltVariant::Legacy => self.legacy.as_ref(),
+        };
+        signer
+            .ok_or(Error::OtherSigner)?
+            .resign(&verified.verified)
     }
 
     fn verified<'a>(
         &self,
-        verified: crate::Verified<'a, &'a str>,
+        verified: Verified<'a, &'a str>,
         variant: SaltVariant,
     ) -> VerifiedCookie<'a> {
         VerifiedCookie {
             value: verified.value(),
-            key_index: verified.key_index(),
             salt_variant: variant,
-            timestamp: verified.timestamp().unwrap_or_default(),
-            stale: verified.is_stale() || variant != self.writes(),
-            signed_part: verified.signed_part(),
+            record: verified.record().clone(),
+            verified,
         }
     }
 }

@@ -7,11 +7,13 @@ use subtle::ConstantTimeEq;
 use crate::algorithm::Algorithm;
 use crate::clock::UnixTime;
 use crate::django::cookie::{cookie_ring, quote_cookie_value};
-use crate::error::{Error, Malformed, PayloadError, Result};
+use crate::error::{ConfigResult, Error, Malformed, PayloadError, Result};
 use crate::json::{self, Value};
-use crate::keyed::KeyedRing;
+use crate::keyed::{Found, KeyedRing};
+use crate::options::{Options, option_setters};
 use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
+use crate::verified::Verification;
 use crate::version::DjangoVersion;
 
 const SALT: &str = "django.contrib.messages";
@@ -112,12 +114,11 @@ pub struct DecodedMessages {
     /// Whether the cookie ended with the not-finished sentinel (more messages
     /// wait in the fallback storage).
     pub not_finished: bool,
-    /// Which key verified it (0 current, `i` the `i`-th fallback).
-    pub key_index: usize,
     /// The format it was in.
     pub format: MessagesFormat,
-    /// Whether Django would write it differently now.
-    pub stale: bool,
+    /// How it verified: `stale` when a fallback key verified it, or the
+    /// current key in a format Django no longer writes (never a staged key).
+    pub record: Verification,
 }
 
 /// The result of storing messages: the cookie to set (if any) and the messages
@@ -155,7 +156,7 @@ pub struct StoredMessages {
 /// assert_eq!(value, "W1siX19qc29uX21lc3NhZ2UiLDAsMjAsIkhlbGxvIiwiIl1d:1kHR5c:9SrTON4H_EGu5SrAKGMAT7MmHGj0XHupBbUiramqT7c");
 /// let decoded = cookie.decode(&value)?;
 /// assert_eq!(decoded.messages, [Message::new(20, "Hello")]);
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct MessagesCookie {
@@ -173,49 +174,20 @@ pub struct MessagesCookie {
 /// ```
 /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
 /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a builder does nothing until built"]
 #[derive(Debug, Clone)]
 pub struct MessagesCookieBuilder<'r> {
     ring: &'r KeyRing,
-    version: DjangoVersion,
-    algorithm: Option<Algorithm>,
+    options: Options,
     read_older: Option<bool>,
 }
 
 impl MessagesCookieBuilder<'_> {
-    /// The Django release on the other side (default: the newest).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{DjangoVersion, UnixTime, django::{Message, MessagesCookie}};
-    /// let cookie = MessagesCookie::builder(&ring).django(DjangoVersion::V2_2).build()?;
-    /// let value = cookie.encode_at(&[Message::new(20, "Hello")], false, UnixTime::now())?;
-    /// assert_eq!(value, r#"1903358b75f9ba1276ea78ffc4d0bc7f24af595c$[["__json_message",0,20,"Hello"]]"#);
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn django(mut self, version: DjangoVersion) -> Self {
-        self.version = version;
-        self
-    }
+    option_setters!();
 
-    /// Django 3.2's `DEFAULT_HASHING_ALGORITHM`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{Algorithm, DjangoVersion, django::MessagesCookie};
-    /// let cookie = MessagesCookie::builder(&ring).django(DjangoVersion::V3_2).algorithm(Algorithm::Sha1).build()?;
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.algorithm = Some(algorithm);
-        self
-    }
+
 
     /// Whether to read the formats of releases before this one (default: only
     /// under 3.2, as Django does).
@@ -229,7 +201,7 @@ impl MessagesCookieBuilder<'_> {
     /// assert!(MessagesCookie::builder(&ring).build()?.decode(legacy).is_err());
     /// let cookie = MessagesCookie::builder(&ring).read_older_formats(true).build()?;
     /// assert_eq!(cookie.decode(legacy)?.format, MessagesFormat::Legacy);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read_older_formats(mut self, read: bool) -> Self {
         self.read_older = Some(read);
@@ -247,25 +219,22 @@ impl MessagesCookieBuilder<'_> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn build(self) -> Result<MessagesCookie> {
+    pub fn build(self) -> ConfigResult<MessagesCookie> {
         let cookie_keys = cookie_ring(self.ring);
-        let mut builder = TimestampSigner::builder(&cookie_keys)
+        let version = self.options.django;
+        let signer = TimestampSigner::builder(&cookie_keys)
             .salt(SALT)
-            .django(self.version);
-        if let Some(algorithm) = self.algorithm {
-            builder = builder.algorithm(algorithm);
-        }
-        let legacy = KeyedRing::derive(self.ring, Algorithm::Sha1, SALT.as_bytes());
+            .options(self.options.clone())
+            .build()?;
+        let legacy = KeyedRing::derive(self.ring, Algorithm::Sha1, SALT.as_bytes(), &self.options);
         Ok(MessagesCookie {
-            signer: builder.build()?,
+            signer,
             legacy,
-            version: self.version,
-            read_signed: self.version >= DjangoVersion::V3_2,
-            read_older: self
-                .read_older
-                .unwrap_or(self.version == DjangoVersion::V3_2),
+            version,
+            read_signed: version >= DjangoVersion::V3_2,
+            read_older: self.read_older.unwrap_or(version == DjangoVersion::V3_2),
         })
     }
 }
@@ -317,13 +286,12 @@ impl MessagesCookie {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn builder(ring: &KeyRing) -> MessagesCookieBuilder<'_> {
         MessagesCookieBuilder {
             ring,
-            version: DjangoVersion::default(),
-            algorithm: None,
+            options: Options::new(),
             read_older: None,
         }
     }
@@ -344,7 +312,7 @@ impl MessagesCookie {
     /// let cookie = MessagesCookie::builder(&ring).build()?;
     /// let empty = cookie.encode_at(&[], true, UnixTime::now())?;
     /// assert!(cookie.decode(&empty)?.not_finished);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode_at(
         &self,
@@ -392,7 +360,7 @@ impl MessagesCookie {
     /// assert!(kept.not_finished);
     /// assert_eq!(kept.messages.len() + stored.unstored.len(), 200);
     /// assert_eq!(kept.messages.last(), messages.last(), "the newest stay");
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn store_at(
         &self,
@@ -483,20 +451,39 @@ impl MessagesCookie {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
     /// assert!(cookie.decode("garbage").is_err());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decode(&self, data: &str) -> Result<DecodedMessages> {
+        self.decode_at(data, self.signer.signer().clock().now())
+    }
+
+    /// [`decode`](MessagesCookie::decode) with keys' expiry judged at `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](MessagesCookie::decode).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{UnixTime, django::{Message, MessagesCookie}};
+    /// let cookie = MessagesCookie::builder(&ring).build()?;
+    /// let now = UnixTime::from_secs_f64(1_700_000_000.0);
+    /// let value = cookie.encode_at(&[Message::new(20, "hi")], false, now)?;
+    /// assert_eq!(cookie.decode_at(&value, now)?.messages[0].message, "hi");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_at(&self, data: &str, now: UnixTime) -> Result<DecodedMessages> {
         let signed_error = if self.read_signed {
-            match self.signer.unsign_value_at(data, UnixTime::now()) {
+            match self.signer.unsign_value_at(data, now) {
                 Ok(verified) => {
-                    let stale = verified.is_stale();
                     let (messages, not_finished) = parse_messages(verified.value(), false)?;
                     return Ok(DecodedMessages {
                         messages,
                         not_finished,
-                        key_index: verified.key_index(),
                         format: MessagesFormat::Signed,
-                        stale,
+                        record: verified.record().clone(),
                     });
                 }
                 Err(error) => error,
@@ -514,53 +501,51 @@ impl MessagesCookie {
                 if self.read_signed =>
             {
                 // TimestampSigner.unsign: the raw format's timestamp is not checked.
-                let verified = self.signer.unsign_at(data, UnixTime::now())?;
+                let verified = self.signer.unsign_at(data, now)?;
                 let value: Value = json::from_str(verified.value())
                     .map_err(|e| Error::Payload(e.into_payload_error()))?;
                 let (messages, not_finished) = parse_messages(&value, false)?;
+                let mut record = verified.record().clone();
+                // Django no longer writes the raw format: stale for the current key.
+                record.stale |= record.role == crate::KeyRole::Current;
                 Ok(DecodedMessages {
                     messages,
                     not_finished,
-                    key_index: verified.key_index(),
                     format: MessagesFormat::Raw,
-                    stale: true,
+                    record,
                 })
             }
             Error::BadSignature | Error::Malformed(Malformed::NoSeparator) => {
-                self.decode_legacy(data)
+                self.decode_legacy(data, now)
             }
             other => Err(other),
         }
     }
 
     /// `hex(sha1 mac) "$" json`, checked against every ring key.
-    fn decode_legacy(&self, data: &str) -> Result<DecodedMessages> {
+    fn decode_legacy(&self, data: &str, now: UnixTime) -> Result<DecodedMessages> {
         let (mac, text) = data
             .split_once('$')
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;
-        let key_index = self
-            .legacy
-            .position(
-                |key| {
-                    key.tag(text.as_bytes())
-                        .to_hex()
-                        .as_bytes()
-                        .ct_eq(mac.as_bytes())
-                        .into()
-                },
-                None,
-            )
-            .ok_or(Error::BadSignature)?;
+        let legacy_format = self.version != DjangoVersion::V2_2;
+        let found = self.legacy.find(now, |key| {
+            key.tag(text.as_bytes())
+                .to_hex()
+                .as_bytes()
+                .ct_eq(mac.as_bytes())
+        });
+        self.legacy.observe(found, legacy_format);
+        let index = found.ok_or(Error::BadSignature)?;
         let value: Value =
             json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
         let (messages, not_finished) = parse_messages(&value, self.version == DjangoVersion::V2_2)?;
-        let stale = self.legacy.is_stale(key_index) || self.version != DjangoVersion::V2_2;
+        let algorithm = Algorithm::Sha1;
+        let record = self.legacy.record(Found { index, algorithm }, legacy_format);
         Ok(DecodedMessages {
             messages,
             not_finished,
-            key_index,
             format: MessagesFormat::Legacy,
-            stale,
+            record,
         })
     }
 }

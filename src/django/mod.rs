@@ -27,22 +27,23 @@
 //!
 //! // The session row Django wrote at login, under the old key.
 //! let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-//! let hash = SessionAuthHash::new(&old, Default::default(), None)?.hash(password);
+//! let hash = SessionAuthHash::new(&old, &Default::default())?.hash(password);
 //! let login: json::Map = json::from_str(&format!(
 //!     r#"{{"_auth_user_id":"1","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"{hash}"}}"#
 //! ))?;
 //! let row = SessionCodec::builder(&old).build()?.encode_at(&login, now)?;
 //!
 //! // Rotate: re-encode the row with the new key and the new auth hash.
-//! let ring = old.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
-//! let auth = SessionAuthHash::new(&ring, Default::default(), None)?;
+//! let mut ring = old.clone();
+//! ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+//! let auth = SessionAuthHash::new(&ring, &Default::default())?;
 //! let rotated = SessionCodec::builder(&ring).build()?.rotate_at(&row, &auth, |_| Some(password.into()), now)?;
 //!
 //! // Django with only the new key still sees the user logged in.
 //! let new_only = ring.without_fallbacks();
 //! let session = SessionCodec::builder(&new_only).build()?.decode_at(&rotated.data, now)?;
 //! let stored = session.session.get("_auth_user_hash").and_then(|v| match v { json::Value::String(s) => Some(s.as_str()), _ => None });
-//! let auth = SessionAuthHash::new(&new_only, Default::default(), None)?;
+//! let auth = SessionAuthHash::new(&new_only, &Default::default())?;
 //! assert!(auth.django_get_user(stored, password).is_logged_in());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -55,7 +56,7 @@ mod token;
 
 pub use crate::check::{KeyWarning, check_keys};
 pub use auth::{
-    AuthHashMatch, GetUser, RotateError, RotatedSession, SESSION_HASH_KEY, SESSION_USER_ID_KEY,
+    GetUser, RotateError, RotatedSession, SESSION_HASH_KEY, SESSION_USER_ID_KEY,
     SessionAuthHash,
 };
 pub use cookie::{
@@ -72,5 +73,5 @@ pub use session::{
 };
 pub use token::{
     DEFAULT_PASSWORD_RESET_TIMEOUT, PasswordResetTokens, PasswordResetTokensBuilder, ResetUser,
-    TokenMatch, parse_naive_datetime,
+    parse_naive_datetime,
 };

@@ -7,11 +7,13 @@ use subtle::ConstantTimeEq;
 use crate::algorithm::Algorithm;
 use crate::clock::{MaxAge, UnixTime};
 use crate::encoding::python_std_b64decode;
-use crate::error::{Error, Malformed, PayloadError, Result};
+use crate::error::{ConfigError, ConfigResult, Error, Malformed, PayloadError, Result};
 use crate::json::{self, Map, Value};
-use crate::keyed::KeyedRing;
-use crate::ring::KeyRing;
+use crate::keyed::{Found, KeyedRing};
+use crate::options::{Options, option_setters};
+use crate::ring::{KeyRing, KeyRole};
 use crate::timed::TimestampSigner;
+use crate::verified::Verification;
 use crate::version::DjangoVersion;
 
 /// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
@@ -41,17 +43,15 @@ pub enum SessionBackend {
 }
 
 impl core::str::FromStr for SessionBackend {
-    type Err = Error;
+    type Err = ConfigError;
 
-    fn from_str(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> ConfigResult<Self> {
         match name {
             "cached_db" => Ok(Self::CachedDb),
             "db" => Ok(Self::Db),
             "file" => Ok(Self::File),
             "signed_cookies" => Ok(Self::SignedCookies),
-            _ => Err(Error::Config(crate::ConfigError::Unsupported(
-                "session backend",
-            ))),
+            _ => Err(ConfigError::Unsupported("session backend")),
         }
     }
 }
@@ -101,7 +101,7 @@ impl SessionFormat {
 /// let data = "eyJhIjoxfQ:1kHR5c:J7IJ7Jd8RbJSZ0QqIeW5ddv6IGcddZoQuEUVxRvttuc";
 /// let session = codec.decode_at(data, UnixTime::now())?;
 /// assert_eq!(signring::json::to_string(&session.session)?, r#"{"a":1}"#);
-/// assert!(!session.stale);
+/// assert!(!session.record.stale);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -109,17 +109,12 @@ impl SessionFormat {
 pub struct DecodedSession {
     /// The session dictionary, keys in their stored order.
     pub session: Map,
-    /// Which key verified it (0 current, `i` the `i`-th fallback).
-    pub key_index: usize,
-    /// The algorithm whose signature matched.
-    pub algorithm: Algorithm,
     /// The format it was stored in.
     pub format: SessionFormat,
-    /// When it was signed (signed format only).
-    pub timestamp: Option<i64>,
-    /// Whether re-encoding would change it: another key, algorithm or format
-    /// verified it than the codec writes.
-    pub stale: bool,
+    /// How it verified: `stale` when a fallback key verified it, or the
+    /// current key with another algorithm or format than the codec writes
+    /// (never when a staged key did); `timestamp` for the signed format only.
+    pub record: Verification,
 }
 
 /// Encodes and decodes session data as one of Django's session backends does.
@@ -168,7 +163,7 @@ pub struct SessionCodec {
 ///     .session_cookie_age(3600)
 ///     .django(DjangoVersion::V4_2)
 ///     .build()?;
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a builder does nothing until built"]
 #[derive(Debug, Clone)]
@@ -176,8 +171,7 @@ pub struct SessionCodecBuilder<'r> {
     ring: &'r KeyRing,
     backend: SessionBackend,
     class_name: String,
-    version: DjangoVersion,
-    algorithm: Option<Algorithm>,
+    options: Options,
     read_legacy: Option<bool>,
     session_cookie_age: i64,
 }
@@ -191,7 +185,7 @@ impl<'r> SessionCodecBuilder<'r> {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// use signring::django::{SessionBackend, SessionCodec};
     /// let codec = SessionCodec::builder(&ring).backend(SessionBackend::File).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn backend(mut self, backend: SessionBackend) -> Self {
         self.backend = backend;
@@ -207,46 +201,16 @@ impl<'r> SessionCodecBuilder<'r> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let codec = signring::django::SessionCodec::builder(&ring).session_class("MyStore").build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn session_class(mut self, name: impl Into<String>) -> Self {
         self.class_name = name.into();
         self
     }
 
-    /// The Django release on the other side (default: the newest).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{DjangoVersion, UnixTime, django::SessionCodec, json};
-    /// let codec = SessionCodec::builder(&ring).django(DjangoVersion::V2_2).build()?;
-    /// let session: json::Map = json::from_str(r#"{"a": 1}"#)?;
-    /// assert_eq!(codec.encode_at(&session, UnixTime::now())?,
-    ///            "YTNiMWFiYTNlNDU2YzgzZDJlNTkyYzFlM2ZkMGY3N2Q4YTM5ZmFiMjp7ImEiOjF9");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn django(mut self, version: DjangoVersion) -> Self {
-        self.version = version;
-        self
-    }
 
-    /// The hashing algorithm, for Django 3.2's `DEFAULT_HASHING_ALGORITHM`
-    /// (`Sha1` there makes sessions be written in the legacy format).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{Algorithm, DjangoVersion, django::SessionCodec};
-    /// let codec = SessionCodec::builder(&ring).django(DjangoVersion::V3_2).algorithm(Algorithm::Sha1).build()?;
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.algorithm = Some(algorithm);
-        self
-    }
+
+    option_setters!();
 
     /// Whether to read the legacy format (default: under 2.2 and 3.2 only, as
     /// Django does). Turning it on under 4.2+ reads sessions a pre-3.1 site
@@ -260,8 +224,8 @@ impl<'r> SessionCodecBuilder<'r> {
     /// let legacy = "YTNiMWFiYTNlNDU2YzgzZDJlNTkyYzFlM2ZkMGY3N2Q4YTM5ZmFiMjp7ImEiOjF9";
     /// assert!(SessionCodec::builder(&ring).build()?.decode_at(legacy, UnixTime::now()).is_err());
     /// let codec = SessionCodec::builder(&ring).read_legacy(true).build()?;
-    /// assert!(codec.decode_at(legacy, UnixTime::now())?.stale);
-    /// # Ok::<(), signring::Error>(())
+    /// assert!(codec.decode_at(legacy, UnixTime::now())?.record.stale);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read_legacy(mut self, read: bool) -> Self {
         self.read_legacy = Some(read);
@@ -276,7 +240,7 @@ impl<'r> SessionCodecBuilder<'r> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let codec = signring::django::SessionCodec::builder(&ring).session_cookie_age(600).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn session_cookie_age(mut self, seconds: i64) -> Self {
         self.session_cookie_age = seconds;
@@ -294,44 +258,48 @@ impl<'r> SessionCodecBuilder<'r> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn build(self) -> Result<SessionCodec> {
+    pub fn build(self) -> ConfigResult<SessionCodec> {
         let cookies = self.backend == SessionBackend::SignedCookies;
         let salt = if cookies {
             "django.contrib.sessions.backends.signed_cookies".to_owned()
         } else {
             format!("django.contrib.sessions.{}", self.class_name)
         };
+        let version = self.options.django;
         let mut builder = TimestampSigner::builder(self.ring)
             .salt(salt)
-            .django(self.version);
-        if let Some(algorithm) = self.algorithm {
-            builder = builder.algorithm(algorithm);
-        }
+            .options(self.options.clone());
         if cookies {
             builder = builder.max_age(MaxAge::from_secs(self.session_cookie_age));
         }
         let signer = builder.build()?;
         let legacy_salt = format!("django.contrib.sessions{}", self.class_name);
-        let legacy = KeyedRing::derive(self.ring, Algorithm::Sha1, legacy_salt.as_bytes());
+        let legacy = KeyedRing::derive(
+            self.ring,
+            Algorithm::Sha1,
+            legacy_salt.as_bytes(),
+            &self.options,
+        );
         let sha1 = signer.signer().algorithm() == Algorithm::Sha1;
         Ok(SessionCodec {
             signer,
             legacy,
-            read_signed: cookies || self.version >= DjangoVersion::V3_2,
-            read_legacy: !cookies
-                && self
-                    .read_legacy
-                    .unwrap_or(self.version <= DjangoVersion::V3_2),
+            read_signed: cookies || version >= DjangoVersion::V3_2,
+            read_legacy: !cookies && self.read_legacy.unwrap_or(version <= DjangoVersion::V3_2),
             write_legacy: !cookies
-                && (self.version == DjangoVersion::V2_2
-                    || (self.version == DjangoVersion::V3_2 && sha1)),
+                && (version == DjangoVersion::V2_2 || (version == DjangoVersion::V3_2 && sha1)),
         })
     }
 }
 
 impl SessionCodec {
+    /// The time on the codec's clock.
+    pub(crate) fn clock_now(&self) -> UnixTime {
+        self.signer.signer().clock().now()
+    }
+
     /// A builder for the `db` backend and the newest Django.
     ///
     /// # Example
@@ -339,15 +307,14 @@ impl SessionCodec {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn builder(ring: &KeyRing) -> SessionCodecBuilder<'_> {
         SessionCodecBuilder {
             ring,
             backend: SessionBackend::Db,
             class_name: "SessionStore".to_owned(),
-            version: DjangoVersion::default(),
-            algorithm: None,
+            options: Options::new(),
             read_legacy: None,
             session_cookie_age: DEFAULT_SESSION_COOKIE_AGE,
         }
@@ -361,7 +328,7 @@ impl SessionCodec {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// use signring::django::{SessionCodec, SessionFormat};
     /// assert_eq!(SessionCodec::builder(&ring).build()?.writes(), SessionFormat::Signed);
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn writes(&self) -> SessionFormat {
@@ -385,10 +352,10 @@ impl SessionCodec {
     /// use signring::{django::SessionCodec, json::Map};
     /// let data = SessionCodec::builder(&ring).build()?.encode(&Map::new())?;
     /// assert!(data.starts_with("e30:"));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode(&self, session: &Map) -> Result<String> {
-        self.encode_at(session, UnixTime::now())
+        self.encode_at(session, self.signer.signer().clock().now())
     }
 
     /// Encodes `session` as if the time were `now`.
@@ -404,7 +371,7 @@ impl SessionCodec {
     /// use signring::{UnixTime, django::SessionCodec, json::Map};
     /// let data = SessionCodec::builder(&ring).build()?.encode_at(&Map::new(), UnixTime::from_secs_f64(0.0))?;
     /// assert!(data.starts_with("e30:0:"));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode_at(&self, session: &Map, now: UnixTime) -> Result<String> {
         self.encode_with_timestamp(session, now.whole_secs())
@@ -424,8 +391,8 @@ impl SessionCodec {
     /// use signring::{UnixTime, django::SessionCodec, json::Map};
     /// let codec = SessionCodec::builder(&ring).build()?;
     /// let data = codec.encode_with_timestamp(&Map::new(), 1_600_000_000)?;
-    /// assert_eq!(codec.decode_at(&data, UnixTime::now())?.timestamp, Some(1_600_000_000));
-    /// # Ok::<(), signring::Error>(())
+    /// assert_eq!(codec.decode_at(&data, UnixTime::now())?.record.timestamp, Some(1_600_000_000));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode_with_timestamp(&self, session: &Map, timestamp: i64) -> Result<String> {
         if self.write_legacy {
@@ -457,13 +424,14 @@ impl SessionCodec {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
     /// assert!(codec.decode("not a session").is_err());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decode(&self, data: &str) -> Result<DecodedSession> {
-        self.decode_at(data, UnixTime::now())
+        self.decode_at(data, self.signer.signer().clock().now())
     }
 
-    /// Decodes session data as if the time were `now`.
+    /// Decodes session data as if the time were `now` (for the timestamp and
+    /// the keys' expiry alike).
     ///
     /// # Errors
     ///
@@ -477,27 +445,22 @@ impl SessionCodec {
     /// let codec = SessionCodec::builder(&ring).build()?;
     /// let now = UnixTime::from_secs_f64(1_600_000_000.0);
     /// let session = codec.decode_at(&codec.encode_at(&Map::new(), now)?, now)?;
-    /// assert_eq!((session.format, session.timestamp), (SessionFormat::Signed, Some(1_600_000_000)));
-    /// # Ok::<(), signring::Error>(())
+    /// assert_eq!((session.format, session.record.timestamp), (SessionFormat::Signed, Some(1_600_000_000)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decode_at(&self, data: &str, now: UnixTime) -> Result<DecodedSession> {
         let signed_error = if self.read_signed {
             match self.signer.unsign_value_at(data, now) {
                 Ok(verified) => {
-                    let stale = verified.is_stale() || self.write_legacy;
-                    let (key_index, algorithm, timestamp) = (
-                        verified.key_index(),
-                        verified.algorithm(),
-                        verified.timestamp(),
-                    );
+                    let mut record = verified.record().clone();
+                    // The codec writes the legacy format: the current key's
+                    // signed value would change on re-encoding.
+                    record.stale |= record.role == KeyRole::Current && self.write_legacy;
                     let Value::Object(session) = verified.into_value() else {
                         return Err(Error::Payload(PayloadError::Type));
                     };
                     return Ok(DecodedSession {
-                        key_index,
-                        algorithm,
-                        timestamp,
-                        stale,
+                        record,
                         format: SessionFormat::Signed,
                         session,
                     });
@@ -510,7 +473,7 @@ impl SessionCodec {
         match (self.read_legacy, signed_error) {
             (false, Some(error)) => Err(error),
             (_, error) => self
-                .decode_legacy(data)
+                .decode_legacy(data, now)
                 .map_err(|legacy_error| match error {
                     // Data without the signed format's separator was meant as legacy.
                     Some(Error::Malformed(Malformed::NoSeparator)) | None => legacy_error,
@@ -520,7 +483,7 @@ impl SessionCodec {
     }
 
     /// `base64(hex(mac) ":" json)`, the MAC over the JSON with any ring key.
-    fn decode_legacy(&self, data: &str) -> Result<DecodedSession> {
+    fn decode_legacy(&self, data: &str, now: UnixTime) -> Result<DecodedSession> {
         if !data.is_ascii() {
             return Err(Error::Payload(PayloadError::Base64));
         }
@@ -531,22 +494,20 @@ impl SessionCodec {
             .position(|&b| b == b':')
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;
         let (mac, serialized) = (&raw[..colon], &raw[colon + 1..]);
-        let key_index = self
+        let found = self
             .legacy
-            .position(
-                |key| key.tag(serialized).to_hex().as_bytes().ct_eq(mac).into(),
-                None,
-            )
-            .ok_or(Error::BadSignature)?;
+            .find(now, |key| key.tag(serialized).to_hex().as_bytes().ct_eq(mac));
+        self.legacy.observe(found, !self.write_legacy);
+        let index = found.ok_or(Error::BadSignature)?;
         let session =
             json::from_slice(serialized).map_err(|e| Error::Payload(e.into_payload_error()))?;
+        let algorithm = Algorithm::Sha1;
         Ok(DecodedSession {
             session,
-            key_index,
-            algorithm: Algorithm::Sha1,
             format: SessionFormat::Legacy,
-            timestamp: None,
-            stale: self.legacy.is_stale(key_index) || !self.write_legacy,
+            record: self
+                .legacy
+                .record(Found { index, algorithm }, !self.write_legacy),
         })
     }
 }

@@ -6,9 +6,11 @@ use subtle::ConstantTimeEq;
 use time::{Date, Month, PrimitiveDateTime, Time};
 
 use crate::algorithm::{Algorithm, MacKey};
-use crate::error::{ConfigError, Error, Malformed, Result};
-use crate::keyed::KeyedRing;
+use crate::error::{ConfigResult, Error, Malformed, Result};
+use crate::keyed::{Found, KeyedRing};
+use crate::options::{Options, option_setters};
 use crate::ring::KeyRing;
+use crate::verified::Verification;
 use crate::version::DjangoVersion;
 
 const KEY_SALT: &[u8] = b"django.contrib.auth.tokens.PasswordResetTokenGenerator";
@@ -90,22 +92,6 @@ impl ResetUser {
     }
 }
 
-/// A token that checked out.
-///
-/// # Example
-///
-/// See [`PasswordResetTokens`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TokenMatch {
-    /// Which key made it (0 current, `i` the `i`-th fallback).
-    pub key_index: usize,
-    /// The algorithm that made it.
-    pub algorithm: Algorithm,
-    /// Whether it was made by anything but the current key and algorithm.
-    pub stale: bool,
-}
-
 /// Makes and checks password-reset tokens as Django's `default_token_generator`.
 ///
 /// `b36(ts) "-" hex(hmac)[::2]`, where `ts` counts days since 2001-01-01 in
@@ -127,7 +113,8 @@ pub struct TokenMatch {
 /// let token = tokens.make_token(&user, now)?;
 /// assert_eq!(token, "aa518g-146e04a745ac3c480c258248aab4acaf");
 /// assert_eq!(tokens.check_token(&user, &token, now)?.key_index, 0);
-/// # Ok::<(), signring::Error>(())
+/// assert!(tokens.check_token(&user, "aa518g-0000", now).unwrap_err().is_bad_signature());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct PasswordResetTokens {
@@ -146,51 +133,21 @@ pub struct PasswordResetTokens {
 /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
 /// use signring::{DjangoVersion, django::PasswordResetTokens};
 /// let tokens = PasswordResetTokens::builder(&ring).django(DjangoVersion::V4_2).timeout_seconds(3600).build()?;
-/// # Ok::<(), signring::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a builder does nothing until built"]
 #[derive(Debug, Clone)]
 pub struct PasswordResetTokensBuilder<'r> {
     ring: &'r KeyRing,
-    version: DjangoVersion,
-    algorithm: Option<Algorithm>,
+    options: Options,
     timeout_seconds: Option<i64>,
     timeout_days: Option<i64>,
 }
 
 impl PasswordResetTokensBuilder<'_> {
-    /// The Django release on the other side (default: the newest).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{DjangoVersion, django::{PasswordResetTokens, ResetUser}};
-    /// use time::macros::datetime;
-    /// let tokens = PasswordResetTokens::builder(&ring).django(DjangoVersion::V2_2).build()?;
-    /// let user = ResetUser::new("1", "pbkdf2_sha256$600000$salt$hash").email("a@example.com");
-    /// assert_eq!(tokens.make_token(&user, datetime!(2020-09-13 12:26:40))?, "5jv-98487645dda0e9688781");
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn django(mut self, version: DjangoVersion) -> Self {
-        self.version = version;
-        self
-    }
 
-    /// Django 3.2's `DEFAULT_HASHING_ALGORITHM` (or the generator's `algorithm`).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{Algorithm, django::PasswordResetTokens};
-    /// let tokens = PasswordResetTokens::builder(&ring).algorithm(Algorithm::Sha512).build()?;
-    /// # Ok::<(), signring::Error>(())
-    /// ```
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
-        self.algorithm = Some(algorithm);
-        self
-    }
+
+    option_setters!();
 
     /// `PASSWORD_RESET_TIMEOUT` in seconds (3.1+; default three days).
     ///
@@ -199,7 +156,7 @@ impl PasswordResetTokensBuilder<'_> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let tokens = signring::django::PasswordResetTokens::builder(&ring).timeout_seconds(60).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn timeout_seconds(mut self, seconds: i64) -> Self {
         self.timeout_seconds = Some(seconds);
@@ -215,7 +172,7 @@ impl PasswordResetTokensBuilder<'_> {
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// use signring::{DjangoVersion, django::PasswordResetTokens};
     /// let tokens = PasswordResetTokens::builder(&ring).django(DjangoVersion::V2_2).timeout_days(7).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn timeout_days(mut self, days: i64) -> Self {
         self.timeout_days = Some(days);
@@ -233,19 +190,26 @@ impl PasswordResetTokensBuilder<'_> {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let tokens = signring::django::PasswordResetTokens::builder(&ring).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn build(self) -> Result<PasswordResetTokens> {
-        let algorithm = match self.algorithm {
-            Some(alg) if !self.version.has_algorithm_option() && alg != Algorithm::Sha1 => {
-                return Err(Error::Config(ConfigError::Unsupported(
-                    "algorithm other than sha1",
-                )));
-            }
-            Some(alg) => alg,
-            None => self.version.default_algorithm(),
-        };
-        let timeout = match self.version {
+    /// Derives the keys.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Unsupported`](crate::ConfigError::Unsupported) for an
+    /// algorithm other than SHA-1 under 2.2.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let tokens = signring::django::PasswordResetTokens::builder(&ring).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn build(self) -> ConfigResult<PasswordResetTokens> {
+        let algorithm = self.options.resolved_algorithm()?;
+        let version = self.options.django;
+        let timeout = match version {
             DjangoVersion::V2_2 => self.timeout_days.unwrap_or(3),
             DjangoVersion::V3_2 => match self.timeout_days {
                 Some(days) => days.saturating_mul(86_400),
@@ -257,13 +221,13 @@ impl PasswordResetTokensBuilder<'_> {
                 .timeout_seconds
                 .unwrap_or(DEFAULT_PASSWORD_RESET_TIMEOUT),
         };
-        let keys = KeyedRing::derive(self.ring, algorithm, KEY_SALT);
-        let legacy_sha1 = (self.version == DjangoVersion::V3_2 && algorithm != Algorithm::Sha1)
+        let keys = KeyedRing::derive(self.ring, algorithm, KEY_SALT, &self.options);
+        let legacy_sha1 = (version == DjangoVersion::V3_2 && algorithm != Algorithm::Sha1)
             .then(|| MacKey::derive(Algorithm::Sha1, KEY_SALT, self.ring.current().as_bytes()));
         Ok(PasswordResetTokens {
             keys,
             legacy_sha1,
-            version: self.version,
+            version,
             timeout,
         })
     }
@@ -340,13 +304,12 @@ impl PasswordResetTokens {
     /// ```
     /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
     /// let tokens = signring::django::PasswordResetTokens::builder(&ring).build()?;
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn builder(ring: &KeyRing) -> PasswordResetTokensBuilder<'_> {
         PasswordResetTokensBuilder {
             ring,
-            version: DjangoVersion::default(),
-            algorithm: None,
+            options: Options::new(),
             timeout_seconds: None,
             timeout_days: None,
         }
@@ -378,14 +341,12 @@ impl PasswordResetTokens {
     /// let token = tokens.make_token(&ResetUser::new("1", "x"), datetime!(2030-01-01 0:00))?;
     /// assert!(token.starts_with("f4utc0-"));
     /// assert!(tokens.make_token(&ResetUser::new("1", "x"), datetime!(2000-12-31 23:59:59)).is_err());
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn make_token(&self, user: &ResetUser, now: PrimitiveDateTime) -> Result<String> {
         let timestamp = self.timestamp(now);
         if timestamp < 0 {
-            return Err(Error::Config(ConfigError::Unsupported(
-                "a clock before 2001-01-01",
-            )));
+            return Err(Error::Unsupported("a clock before 2001-01-01"));
         }
         Ok(self.token(self.keys.current(), user, timestamp))
     }
@@ -441,38 +402,40 @@ impl PasswordResetTokens {
     /// assert!(matches!(tokens.check_token(&user, &token, datetime!(2030-01-04 0:00:01)), Err(Error::Expired { .. })));
     /// let changed = ResetUser::new("1", "y");
     /// assert_eq!(tokens.check_token(&changed, &token, datetime!(2030-01-01 0:00)), Err(Error::BadSignature));
-    /// # Ok::<(), signring::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check_token(
         &self,
         user: &ResetUser,
         token: &str,
         now: PrimitiveDateTime,
-    ) -> Result<TokenMatch> {
+    ) -> Result<Verification> {
         let mut parts = token.split('-');
         let (Some(ts_b36), Some(_), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(Error::Malformed(Malformed::Token));
         };
         let timestamp = parse_base36(ts_b36).ok_or(Error::Malformed(Malformed::Token))?;
-        let matches = |key: &MacKey| -> bool {
-            self.token(key, user, timestamp)
-                .as_bytes()
-                .ct_eq(token.as_bytes())
-                .into()
-        };
-        let found = match self.keys.position(matches, None) {
-            Some(key_index) => TokenMatch {
-                key_index,
-                algorithm: self.keys.current().algorithm(),
-                stale: self.keys.is_stale(key_index),
-            },
+        let matches = |key: &MacKey| self.token(key, user, timestamp).as_bytes().ct_eq(token.as_bytes());
+        // Key expiry is judged on the configured clock; `now` (naive local
+        // time, as Django's) only ages the token.
+        let at = self.keys.clock().now();
+        let algorithm = self.keys.current().algorithm();
+        let found = match self.keys.find(at, matches) {
+            Some(index) => {
+                self.keys.observe(Some(index), false);
+                self.keys.record(Found { index, algorithm }, false)
+            }
+            // Django 3.2's legacy SHA-1 token, with the current key while it lasts.
             None => match &self.legacy_sha1 {
-                Some(legacy) if matches(legacy) => TokenMatch {
-                    key_index: 0,
-                    algorithm: Algorithm::Sha1,
-                    stale: true,
-                },
-                _ => return Err(Error::BadSignature),
+                Some(legacy) if bool::from(matches(legacy)) && self.keys.usable(0, at) => {
+                    self.keys.observe(Some(0), true);
+                    let algorithm = Algorithm::Sha1;
+                    self.keys.record(Found { index: 0, algorithm }, true)
+                }
+                _ => {
+                    self.keys.observe(None, false);
+                    return Err(Error::BadSignature);
+                }
             },
         };
         let mut made = timestamp;

@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::TestResult;
+
 use serde::{Deserialize, Serialize};
 use signring::json::{self, Map, Value};
 use signring::{
-    Algorithm, DUMPS_SALT, DjangoVersion, Error, KeyRing, Malformed, MaxAge, PayloadError,
+    Algorithm, ConfigError, DUMPS_SALT, DjangoVersion, Error, KeyRing, Malformed, MaxAge, PayloadError,
     SecretKey, Signer, SignerBuilder, TIMESTAMP_SIGNER_SALT, TimestampSigner, UnixTime, Verified,
 };
 
@@ -35,10 +37,10 @@ fn t0_plus(secs: f64) -> UnixTime {
     at(T0 as f64 + secs)
 }
 
-fn ring_with_fallbacks() -> Result<KeyRing, Error> {
-    FALLBACKS
+fn ring_with_fallbacks() -> TestResult<KeyRing> {
+    Ok(FALLBACKS
         .iter()
-        .try_fold(KeyRing::new(CURRENT)?, |ring, key| ring.with_fallback(key))
+        .try_fold(KeyRing::new(CURRENT)?, |ring, key| ring.with_fallback(key))?)
 }
 
 // ---------------------------------------------------------------------------
@@ -52,7 +54,7 @@ trait Kind: Sized {
     const TIMESTAMP: Option<i64>;
 
     fn builder(ring: &KeyRing) -> SignerBuilder<'_, Self>;
-    fn build(builder: SignerBuilder<'_, Self>) -> Result<Self, Error>;
+    fn build(builder: SignerBuilder<'_, Self>) -> TestResult<Self>;
     fn sign_value(&self, value: &str) -> String;
     fn unsign_value<'a>(&self, signed: &'a str) -> Result<Verified<'a, &'a str>, Error>;
     fn resign_value(&self, verified: &Verified<'_, &str>) -> String;
@@ -65,8 +67,8 @@ impl Kind for Signer {
     fn builder(ring: &KeyRing) -> SignerBuilder<'_, Self> {
         Signer::builder(ring)
     }
-    fn build(builder: SignerBuilder<'_, Self>) -> Result<Self, Error> {
-        builder.build()
+    fn build(builder: SignerBuilder<'_, Self>) -> TestResult<Self> {
+        Ok(builder.build()?)
     }
     fn sign_value(&self, value: &str) -> String {
         self.sign(value)
@@ -75,7 +77,7 @@ impl Kind for Signer {
         self.unsign(signed)
     }
     fn resign_value(&self, verified: &Verified<'_, &str>) -> String {
-        self.resign(verified)
+        self.resign(verified).unwrap()
     }
     fn separator(&self) -> &str {
         self.sep()
@@ -88,8 +90,8 @@ impl Kind for TimestampSigner {
     fn builder(ring: &KeyRing) -> SignerBuilder<'_, Self> {
         TimestampSigner::builder(ring)
     }
-    fn build(builder: SignerBuilder<'_, Self>) -> Result<Self, Error> {
-        builder.build()
+    fn build(builder: SignerBuilder<'_, Self>) -> TestResult<Self> {
+        Ok(builder.build()?)
     }
     fn sign_value(&self, value: &str) -> String {
         self.sign_at(value, t0_plus(0.0))
@@ -98,14 +100,14 @@ impl Kind for TimestampSigner {
         self.unsign_at(signed, t0_plus(30.0))
     }
     fn resign_value(&self, verified: &Verified<'_, &str>) -> String {
-        self.resign(verified)
+        self.resign(verified).unwrap()
     }
     fn separator(&self) -> &str {
         self.signer().sep()
     }
 }
 
-fn default_signer<K: Kind>(ring: &KeyRing) -> Result<K, Error> {
+fn default_signer<K: Kind>(ring: &KeyRing) -> TestResult<K> {
     K::build(K::builder(ring))
 }
 
@@ -116,7 +118,7 @@ fn assert_fresh(verified: &Verified<'_, &str>, value: &str, timestamp: Option<i6
     assert_eq!(verified.timestamp(), timestamp, "{verified:?}");
 }
 
-fn round_trip_keeps_the_value<K: Kind>() -> Result<(), Error> {
+fn round_trip_keeps_the_value<K: Kind>() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer: K = default_signer(&ring)?;
     for value in [
@@ -134,7 +136,7 @@ fn round_trip_keeps_the_value<K: Kind>() -> Result<(), Error> {
     Ok(())
 }
 
-fn every_algorithm_round_trips<K: Kind>() -> Result<(), Error> {
+fn every_algorithm_round_trips<K: Kind>() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     for algorithm in Algorithm::ALL {
         let signer = K::build(K::builder(&ring).algorithm(algorithm))?;
@@ -148,7 +150,7 @@ fn every_algorithm_round_trips<K: Kind>() -> Result<(), Error> {
     Ok(())
 }
 
-fn values_containing_the_separator_round_trip<K: Kind>() -> Result<(), Error> {
+fn values_containing_the_separator_round_trip<K: Kind>() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     for sep in [":", "/", "~~", "a:", ":\n"] {
         let signer = K::build(K::builder(&ring).sep(sep))?;
@@ -166,7 +168,7 @@ fn values_containing_the_separator_round_trip<K: Kind>() -> Result<(), Error> {
     Ok(())
 }
 
-fn the_empty_value_round_trips<K: Kind>() -> Result<(), Error> {
+fn the_empty_value_round_trips<K: Kind>() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer: K = default_signer(&ring)?;
     let signed = signer.sign_value("");
@@ -175,7 +177,7 @@ fn the_empty_value_round_trips<K: Kind>() -> Result<(), Error> {
     Ok(())
 }
 
-fn unicode_values_and_separators_round_trip<K: Kind>() -> Result<(), Error> {
+fn unicode_values_and_separators_round_trip<K: Kind>() -> TestResult {
     let ring = KeyRing::new("clé-secrète-🔑-0123456789abcdefghijklmnopqrstuvwxyz")?;
     for sep in [":", "é", "→", "🙂"] {
         let signer = K::build(K::builder(&ring).sep(sep).salt("sälz-☃"))?;
@@ -217,7 +219,7 @@ fn flip_case(c: char) -> char {
     }
 }
 
-fn tampered_tokens_are_rejected<K: Kind>() -> Result<(), Error> {
+fn tampered_tokens_are_rejected<K: Kind>() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer: K = default_signer(&ring)?;
     let value = "hello world";
@@ -308,7 +310,7 @@ fn tampered_tokens_are_rejected<K: Kind>() -> Result<(), Error> {
     Ok(())
 }
 
-fn fallback_signed_values_are_stale_with_their_key_index<K: Kind>() -> Result<(), Error> {
+fn fallback_signed_values_are_stale_with_their_key_index<K: Kind>() -> TestResult {
     let ring = ring_with_fallbacks()?;
     let signer: K = default_signer(&ring)?;
     let current = signer.sign_value("v");
@@ -326,7 +328,7 @@ fn fallback_signed_values_are_stale_with_their_key_index<K: Kind>() -> Result<()
     Ok(())
 }
 
-fn resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged<K: Kind>() -> Result<(), Error> {
+fn resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged<K: Kind>() -> TestResult {
     let ring = ring_with_fallbacks()?;
     let signer: K = default_signer(&ring)?;
     for key in FALLBACKS {
@@ -348,7 +350,7 @@ fn resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged<K: Kind>() -> R
     Ok(())
 }
 
-fn resigning_a_fresh_value_gives_the_same_string<K: Kind>() -> Result<(), Error> {
+fn resigning_a_fresh_value_gives_the_same_string<K: Kind>() -> TestResult {
     let ring = ring_with_fallbacks()?;
     let signer: K = default_signer(&ring)?;
     for value in ["", "v", "a:b", "😀"] {
@@ -359,7 +361,7 @@ fn resigning_a_fresh_value_gives_the_same_string<K: Kind>() -> Result<(), Error>
     Ok(())
 }
 
-fn a_key_dropped_from_the_ring_no_longer_verifies<K: Kind>() -> Result<(), Error> {
+fn a_key_dropped_from_the_ring_no_longer_verifies<K: Kind>() -> TestResult {
     let last: K = default_signer(&KeyRing::new(FALLBACKS[2])?)?;
     let signed = last.sign_value("v");
 
@@ -387,15 +389,21 @@ fn a_key_dropped_from_the_ring_no_longer_verifies<K: Kind>() -> Result<(), Error
     Ok(())
 }
 
-fn fallback_keys_never_sign<K: Kind>() -> Result<(), Error> {
+fn rotated(first: &str, then: &[&str]) -> TestResult<KeyRing> {
+    let mut ring = KeyRing::new(first)?;
+    for key in then {
+        ring.rotate(key)?;
+    }
+    Ok(ring)
+}
+
+fn fallback_keys_never_sign<K: Kind>() -> TestResult {
     let alone: K = default_signer(&KeyRing::new(CURRENT)?)?;
     let rings = [
         ring_with_fallbacks()?,
         KeyRing::new(CURRENT)?.with_fallback(FALLBACKS[2])?,
-        KeyRing::new(FALLBACKS[1])?.rotate(CURRENT)?,
-        KeyRing::new(FALLBACKS[0])?
-            .rotate(FALLBACKS[1])?
-            .rotate(CURRENT)?,
+        rotated(FALLBACKS[1], &[CURRENT])?,
+        rotated(FALLBACKS[0], &[FALLBACKS[1], CURRENT])?,
     ];
     assert!(
         KeyRing::new(CURRENT)?.with_fallback(CURRENT).is_err(),
@@ -414,13 +422,14 @@ fn fallback_keys_never_sign<K: Kind>() -> Result<(), Error> {
     Ok(())
 }
 
-fn rotation_walkthrough<K: Kind>() -> Result<(), Error> {
+fn rotation_walkthrough<K: Kind>() -> TestResult {
     // Before: one key.
     let ring = KeyRing::new(FALLBACKS[0])?;
     let original = default_signer::<K>(&ring)?.sign_value("session-42");
 
     // Rotate: the old key becomes fallback 1 and still verifies, stale.
-    let ring = ring.rotate(CURRENT)?;
+    let mut ring = ring;
+    ring.rotate(CURRENT)?;
     let signer: K = default_signer(&ring)?;
     let verified = signer.unsign_value(&original)?;
     assert_eq!(*verified.value(), "session-42");
@@ -447,52 +456,52 @@ macro_rules! shared_suite {
             use super::*;
 
             #[test]
-            fn round_trip_keeps_the_value() -> Result<(), Error> {
+            fn round_trip_keeps_the_value() -> TestResult {
                 super::round_trip_keeps_the_value::<$kind>()
             }
             #[test]
-            fn every_algorithm_round_trips() -> Result<(), Error> {
+            fn every_algorithm_round_trips() -> TestResult {
                 super::every_algorithm_round_trips::<$kind>()
             }
             #[test]
-            fn values_containing_the_separator_round_trip() -> Result<(), Error> {
+            fn values_containing_the_separator_round_trip() -> TestResult {
                 super::values_containing_the_separator_round_trip::<$kind>()
             }
             #[test]
-            fn the_empty_value_round_trips() -> Result<(), Error> {
+            fn the_empty_value_round_trips() -> TestResult {
                 super::the_empty_value_round_trips::<$kind>()
             }
             #[test]
-            fn unicode_values_and_separators_round_trip() -> Result<(), Error> {
+            fn unicode_values_and_separators_round_trip() -> TestResult {
                 super::unicode_values_and_separators_round_trip::<$kind>()
             }
             #[test]
-            fn tampered_tokens_are_rejected() -> Result<(), Error> {
+            fn tampered_tokens_are_rejected() -> TestResult {
                 super::tampered_tokens_are_rejected::<$kind>()
             }
             #[test]
-            fn fallback_signed_values_are_stale_with_their_key_index() -> Result<(), Error> {
+            fn fallback_signed_values_are_stale_with_their_key_index() -> TestResult {
                 super::fallback_signed_values_are_stale_with_their_key_index::<$kind>()
             }
             #[test]
-            fn resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged() -> Result<(), Error>
+            fn resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged() -> TestResult
             {
                 super::resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged::<$kind>()
             }
             #[test]
-            fn resigning_a_fresh_value_gives_the_same_string() -> Result<(), Error> {
+            fn resigning_a_fresh_value_gives_the_same_string() -> TestResult {
                 super::resigning_a_fresh_value_gives_the_same_string::<$kind>()
             }
             #[test]
-            fn a_key_dropped_from_the_ring_no_longer_verifies() -> Result<(), Error> {
+            fn a_key_dropped_from_the_ring_no_longer_verifies() -> TestResult {
                 super::a_key_dropped_from_the_ring_no_longer_verifies::<$kind>()
             }
             #[test]
-            fn fallback_keys_never_sign() -> Result<(), Error> {
+            fn fallback_keys_never_sign() -> TestResult {
                 super::fallback_keys_never_sign::<$kind>()
             }
             #[test]
-            fn rotation_walkthrough() -> Result<(), Error> {
+            fn rotation_walkthrough() -> TestResult {
                 super::rotation_walkthrough::<$kind>()
             }
         }
@@ -507,17 +516,19 @@ shared_suite!(timestamp_signer, TimestampSigner);
 // ---------------------------------------------------------------------------
 
 #[test]
-fn key_ring_rotation_walkthrough() -> Result<(), Error> {
+fn key_ring_rotation_walkthrough() -> TestResult {
     let ring = KeyRing::new(FALLBACKS[0])?;
     let original = ring.sign("hello");
 
-    let ring = ring.rotate(CURRENT)?;
+    let mut ring = ring;
+
+    ring.rotate(CURRENT)?;
     assert_eq!(ring.key_count(), 2);
     let verified = ring.unsign(&original)?;
     assert_eq!((verified.key_index(), verified.is_stale()), (1, true));
 
     let signer = Signer::builder(&ring).build()?;
-    let resigned = signer.resign(&verified);
+    let resigned = signer.resign(&verified)?;
     assert_eq!(resigned, ring.sign("hello"));
     assert_fresh(&ring.unsign(&resigned)?, "hello", None);
 
@@ -531,7 +542,7 @@ fn key_ring_rotation_walkthrough() -> Result<(), Error> {
 }
 
 #[test]
-fn key_ring_signs_as_djangos_default_signer() -> Result<(), Error> {
+fn key_ring_signs_as_djangos_default_signer() -> TestResult {
     // django-compat.md §13: Signer().sign("hello") under 3.2+.
     let ring = KeyRing::new(DOC_KEY)?.with_fallback(CURRENT)?;
     assert_eq!(
@@ -545,14 +556,14 @@ fn key_ring_signs_as_djangos_default_signer() -> Result<(), Error> {
 // TimestampSigner: expiry, exactly as Django computes it.
 // ---------------------------------------------------------------------------
 
-fn timed(max_age: MaxAge) -> Result<(KeyRing, TimestampSigner), Error> {
+fn timed(max_age: MaxAge) -> TestResult<(KeyRing, TimestampSigner)> {
     let ring = KeyRing::new(CURRENT)?;
     let signer = TimestampSigner::builder(&ring).max_age(max_age).build()?;
     Ok((ring, signer))
 }
 
 #[test]
-fn a_value_exactly_max_age_old_is_still_valid() -> Result<(), Error> {
+fn a_value_exactly_max_age_old_is_still_valid() -> TestResult {
     let (_ring, signer) = timed(MaxAge::from_secs(60))?;
     let signed = signer.sign_with_timestamp("v", T0);
     assert_fresh(&signer.unsign_at(&signed, t0_plus(60.0))?, "v", Some(T0));
@@ -560,7 +571,7 @@ fn a_value_exactly_max_age_old_is_still_valid() -> Result<(), Error> {
 }
 
 #[test]
-fn a_value_one_millisecond_past_max_age_is_expired_with_its_age() -> Result<(), Error> {
+fn a_value_one_millisecond_past_max_age_is_expired_with_its_age() -> TestResult {
     let (_ring, signer) = timed(MaxAge::from_secs(60))?;
     let signed = signer.sign_with_timestamp("v", T0);
     let now = t0_plus(60.001);
@@ -575,7 +586,7 @@ fn a_value_one_millisecond_past_max_age_is_expired_with_its_age() -> Result<(), 
 }
 
 #[test]
-fn max_age_zero_expires_a_value_as_soon_as_a_fraction_of_a_second_has_passed() -> Result<(), Error>
+fn max_age_zero_expires_a_value_as_soon_as_a_fraction_of_a_second_has_passed() -> TestResult
 {
     let (_ring, signer) = timed(MaxAge::from_secs(0))?;
     // Signed at T0 + 0.7: the timestamp is truncated to T0.
@@ -591,7 +602,7 @@ fn max_age_zero_expires_a_value_as_soon_as_a_fraction_of_a_second_has_passed() -
 }
 
 #[test]
-fn negative_max_age_expires_everything_not_from_the_future() -> Result<(), Error> {
+fn negative_max_age_expires_everything_not_from_the_future() -> TestResult {
     let (_ring, signer) = timed(MaxAge::from_secs(-1))?;
     let signed = signer.sign_with_timestamp("v", T0);
     for now in [0.0, 0.5, -0.5, 3600.0] {
@@ -614,7 +625,7 @@ fn negative_max_age_expires_everything_not_from_the_future() -> Result<(), Error
 }
 
 #[test]
-fn future_timestamps_are_accepted() -> Result<(), Error> {
+fn future_timestamps_are_accepted() -> TestResult {
     let (_ring, signer) = timed(MaxAge::from_secs(60))?;
     let later = T0 + 86_400 * 365;
     let signed = signer.sign_with_timestamp("v", later);
@@ -623,7 +634,7 @@ fn future_timestamps_are_accepted() -> Result<(), Error> {
 }
 
 #[test]
-fn a_timestamp_beyond_i64_inside_a_valid_signature_is_a_future_timestamp() -> Result<(), Error> {
+fn a_timestamp_beyond_i64_inside_a_valid_signature_is_a_future_timestamp() -> TestResult {
     // Python's integers are unbounded: Django decodes this timestamp as
     // 62**20 - 1, the age is negative, and the value is accepted.
     let ring = KeyRing::new(CURRENT)?;
@@ -643,7 +654,7 @@ fn a_timestamp_beyond_i64_inside_a_valid_signature_is_a_future_timestamp() -> Re
 }
 
 #[test]
-fn a_bad_signature_wins_over_expiry() -> Result<(), Error> {
+fn a_bad_signature_wins_over_expiry() -> TestResult {
     let (_ring, signer) = timed(MaxAge::from_secs(60))?;
     let signed = signer.sign_with_timestamp("v", T0);
     let tampered = format!("w{}", &signed[1..]);
@@ -662,7 +673,7 @@ fn a_bad_signature_wins_over_expiry() -> Result<(), Error> {
 }
 
 #[test]
-fn a_validly_signed_value_without_a_usable_timestamp_is_malformed_not_expired() -> Result<(), Error>
+fn a_validly_signed_value_without_a_usable_timestamp_is_malformed_not_expired() -> TestResult
 {
     // Django raises ValueError here, which is not a BadSignature.
     let ring = KeyRing::new(CURRENT)?;
@@ -698,7 +709,7 @@ fn a_validly_signed_value_without_a_usable_timestamp_is_malformed_not_expired() 
 }
 
 #[test]
-fn resigning_never_extends_the_lifetime() -> Result<(), Error> {
+fn resigning_never_extends_the_lifetime() -> TestResult {
     let max_age = MaxAge::from_secs(60);
     let old_ring = KeyRing::new(FALLBACKS[0])?;
     let old = TimestampSigner::builder(&old_ring)
@@ -707,11 +718,12 @@ fn resigning_never_extends_the_lifetime() -> Result<(), Error> {
     let original = old.sign_at("v", t0_plus(0.4));
 
     // 50 seconds later the key rotates and the value is re-signed.
-    let ring = old_ring.clone().rotate(CURRENT)?;
+    let mut ring = old_ring.clone();
+    ring.rotate(CURRENT)?;
     let signer = TimestampSigner::builder(&ring).max_age(max_age).build()?;
     let stale = signer.unsign_at(&original, t0_plus(50.0))?;
     assert!(stale.is_stale());
-    let resigned = signer.resign(&stale);
+    let resigned = signer.resign(&stale)?;
     assert_fresh(&signer.unsign_at(&resigned, t0_plus(50.0))?, "v", Some(T0));
 
     // Both expire at exactly the same instant: T0 + 60 is fine, T0 + 60.001 is not.
@@ -731,7 +743,7 @@ fn resigning_never_extends_the_lifetime() -> Result<(), Error> {
 }
 
 #[test]
-fn timestamp_signer_signs_as_django() -> Result<(), Error> {
+fn timestamp_signer_signs_as_django() -> TestResult {
     // django-compat.md §13: TimestampSigner().sign("hello") and dumps({"a": 1}).
     let ring = KeyRing::new(DOC_KEY)?;
     let signer = TimestampSigner::builder(&ring).build()?;
@@ -752,14 +764,14 @@ fn timestamp_signer_signs_as_django() -> Result<(), Error> {
 // Django 3.1–3.2's legacy SHA-1 acceptance.
 // ---------------------------------------------------------------------------
 
-fn sha1_signer(key: &str) -> Result<(KeyRing, Signer), Error> {
+fn sha1_signer(key: &str) -> TestResult<(KeyRing, Signer)> {
     let ring = KeyRing::new(key)?;
     let signer = Signer::builder(&ring).algorithm(Algorithm::Sha1).build()?;
     Ok((ring, signer))
 }
 
 #[test]
-fn django_3_2_accepts_sha1_made_with_the_current_key_as_stale() -> Result<(), Error> {
+fn django_3_2_accepts_sha1_made_with_the_current_key_as_stale() -> TestResult {
     let (_sha1_ring, sha1) = sha1_signer(CURRENT)?;
     let signed = sha1.sign("hello");
     let ring = ring_with_fallbacks()?;
@@ -771,7 +783,7 @@ fn django_3_2_accepts_sha1_made_with_the_current_key_as_stale() -> Result<(), Er
     assert_eq!(verified.key_index(), 0);
     assert!(verified.is_stale());
 
-    let resigned = signer.resign(&verified);
+    let resigned = signer.resign(&verified)?;
     assert_eq!(resigned, signer.sign("hello"));
     let again = signer.unsign(&resigned)?;
     assert_eq!(again.algorithm(), Algorithm::Sha256);
@@ -780,7 +792,7 @@ fn django_3_2_accepts_sha1_made_with_the_current_key_as_stale() -> Result<(), Er
 }
 
 #[test]
-fn django_3_2_accepts_the_documented_sha1_signature() -> Result<(), Error> {
+fn django_3_2_accepts_the_documented_sha1_signature() -> TestResult {
     // django-compat.md §13: Signer().sign("hello") under 2.2.
     let ring = KeyRing::new(DOC_KEY)?;
     let signer = Signer::builder(&ring).django(DjangoVersion::V3_2).build()?;
@@ -793,7 +805,7 @@ fn django_3_2_accepts_the_documented_sha1_signature() -> Result<(), Error> {
 }
 
 #[test]
-fn django_3_2_accepts_sha1_whatever_the_configured_algorithm() -> Result<(), Error> {
+fn django_3_2_accepts_sha1_whatever_the_configured_algorithm() -> TestResult {
     let (_sha1_ring, sha1) = sha1_signer(CURRENT)?;
     let signed = sha1.sign("hello");
     let ring = KeyRing::new(CURRENT)?;
@@ -822,7 +834,7 @@ fn django_3_2_accepts_sha1_whatever_the_configured_algorithm() -> Result<(), Err
 }
 
 #[test]
-fn django_3_2_legacy_sha1_applies_to_timestamped_values() -> Result<(), Error> {
+fn django_3_2_legacy_sha1_applies_to_timestamped_values() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let sha1 = TimestampSigner::builder(&ring)
         .algorithm(Algorithm::Sha1)
@@ -837,7 +849,7 @@ fn django_3_2_legacy_sha1_applies_to_timestamped_values() -> Result<(), Error> {
         (verified.algorithm(), verified.is_stale()),
         (Algorithm::Sha1, true)
     );
-    let resigned = signer.resign(&verified);
+    let resigned = signer.resign(&verified)?;
     let again = signer.unsign_at(&resigned, t0_plus(10.0))?;
     assert_eq!(again.algorithm(), Algorithm::Sha256);
     assert_fresh(&again, "hello", Some(T0));
@@ -850,7 +862,7 @@ fn django_3_2_legacy_sha1_applies_to_timestamped_values() -> Result<(), Error> {
 }
 
 #[test]
-fn django_3_2_refuses_sha1_made_with_a_fallback_key() -> Result<(), Error> {
+fn django_3_2_refuses_sha1_made_with_a_fallback_key() -> TestResult {
     // Django's legacy path uses SECRET_KEY only (django-compat.md §6).
     let ring = ring_with_fallbacks()?;
     let signer = Signer::builder(&ring).django(DjangoVersion::V3_2).build()?;
@@ -869,7 +881,7 @@ fn django_3_2_refuses_sha1_made_with_a_fallback_key() -> Result<(), Error> {
 }
 
 #[test]
-fn newer_djangos_refuse_sha1_unless_asked_to_accept_it() -> Result<(), Error> {
+fn newer_djangos_refuse_sha1_unless_asked_to_accept_it() -> TestResult {
     let (_sha1_ring, sha1) = sha1_signer(CURRENT)?;
     let signed = sha1.sign("hello");
     let ring = KeyRing::new(CURRENT)?;
@@ -908,7 +920,7 @@ fn newer_djangos_refuse_sha1_unless_asked_to_accept_it() -> Result<(), Error> {
 }
 
 #[test]
-fn django_2_2_signs_sha1_and_refuses_sha256() -> Result<(), Error> {
+fn django_2_2_signs_sha1_and_refuses_sha256() -> TestResult {
     let ring = KeyRing::new(DOC_KEY)?;
     let signer = Signer::builder(&ring).django(DjangoVersion::V2_2).build()?;
     assert_eq!(signer.sign("hello"), "hello:MslH53VvvHxACk32ND0Vai0uqlg");
@@ -1006,7 +1018,7 @@ fn json_bytes(value: &Value) -> Vec<u8> {
 }
 
 #[test]
-fn objects_round_trip_through_both_signers() -> Result<(), Error> {
+fn objects_round_trip_through_both_signers() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer = Signer::builder(&ring).build()?;
     let timed = TimestampSigner::builder(&ring).salt(DUMPS_SALT).build()?;
@@ -1025,7 +1037,7 @@ fn objects_round_trip_through_both_signers() -> Result<(), Error> {
 }
 
 #[test]
-fn json_values_with_nan_negative_zero_nesting_and_unicode_round_trip() -> Result<(), Error> {
+fn json_values_with_nan_negative_zero_nesting_and_unicode_round_trip() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer = Signer::builder(&ring).build()?;
     let timed = TimestampSigner::builder(&ring).salt(DUMPS_SALT).build()?;
@@ -1061,7 +1073,7 @@ fn json_values_with_nan_negative_zero_nesting_and_unicode_round_trip() -> Result
 }
 
 #[test]
-fn compression_is_marked_with_a_dot_only_when_it_is_used() -> Result<(), Error> {
+fn compression_is_marked_with_a_dot_only_when_it_is_used() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer = Signer::builder(&ring).build()?;
     let repetitive = vec!["the same words again"; 50];
@@ -1105,7 +1117,7 @@ fn compression_is_marked_with_a_dot_only_when_it_is_used() -> Result<(), Error> 
 }
 
 #[test]
-fn compressed_objects_match_django() -> Result<(), Error> {
+fn compressed_objects_match_django() -> TestResult {
     // django-compat.md §13: dumps(list(range(30)), compress=True).
     let ring = KeyRing::new(DOC_KEY)?;
     let dumps = TimestampSigner::builder(&ring).salt(DUMPS_SALT).build()?;
@@ -1125,14 +1137,14 @@ fn compressed_objects_match_django() -> Result<(), Error> {
 }
 
 /// A validly signed zlib bomb: a megabyte of JSON in about a kilobyte.
-fn signed_bomb(signer: &Signer) -> Result<String, Error> {
+fn signed_bomb(signer: &Signer) -> TestResult<String> {
     let bomb = signer.sign_object(&"a".repeat(1 << 20), true)?;
     assert!(bomb.len() < 4096, "{}", bomb.len());
     Ok(bomb)
 }
 
 #[test]
-fn a_validly_signed_zlib_bomb_is_refused_as_too_large() -> Result<(), Error> {
+fn a_validly_signed_zlib_bomb_is_refused_as_too_large() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     for limit in [64, 1000, 65_536, (1 << 20) + 1] {
         let signer = Signer::builder(&ring).max_payload_size(limit).build()?;
@@ -1155,7 +1167,7 @@ fn a_validly_signed_zlib_bomb_is_refused_as_too_large() -> Result<(), Error> {
 }
 
 #[test]
-fn a_compressed_payload_of_exactly_the_limit_is_accepted() -> Result<(), Error> {
+fn a_compressed_payload_of_exactly_the_limit_is_accepted() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     for limit in [64, 100, 1000, 4096, 100_000] {
         let signer = Signer::builder(&ring).max_payload_size(limit).build()?;
@@ -1183,7 +1195,7 @@ fn a_compressed_payload_of_exactly_the_limit_is_accepted() -> Result<(), Error> 
 /// (`usize::clamp(64, limit + 1)` in `object::zlib_decompress` asserts
 /// `min <= max`) instead of refusing it as too large.
 #[test]
-fn a_small_max_payload_size_refuses_compressed_payloads_without_panicking() -> Result<(), Error> {
+fn a_small_max_payload_size_refuses_compressed_payloads_without_panicking() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     for limit in [0, 1, 16, 40, 62] {
         let signer = Signer::builder(&ring).max_payload_size(limit).build()?;
@@ -1201,7 +1213,7 @@ fn a_small_max_payload_size_refuses_compressed_payloads_without_panicking() -> R
 }
 
 #[test]
-fn unsigned_payloads_never_reach_the_decoder() -> Result<(), Error> {
+fn unsigned_payloads_never_reach_the_decoder() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer = Signer::builder(&ring).max_payload_size(100).build()?;
     let timed = TimestampSigner::builder(&ring)
@@ -1273,7 +1285,23 @@ fn marker_with_sextets(rem: usize) -> String {
     text
 }
 
-fn assert_reveals_nothing(what: &str, err: &Error, secrets: &[&str]) {
+/// Either phase's error, for the tests that look at every kind.
+#[derive(Debug)]
+enum Failure {
+    Verify(Error),
+    Config(ConfigError),
+}
+
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Verify(e) => e.fmt(f),
+            Self::Config(e) => e.fmt(f),
+        }
+    }
+}
+
+fn assert_reveals_nothing(what: &str, err: &Failure, secrets: &[&str]) {
     let shown = [err.to_string(), format!("{err:?}"), format!("{err:#?}")];
     for text in &shown {
         let secrets = secrets.iter().chain(&[MARKER, CURRENT]).chain(&FALLBACKS);
@@ -1313,7 +1341,7 @@ enum Color {
 }
 
 #[test]
-fn errors_never_reveal_the_value_the_signature_or_a_key() -> Result<(), Error> {
+fn errors_never_reveal_the_value_the_signature_or_a_key() -> TestResult {
     let ring = ring_with_fallbacks()?;
     let signer = Signer::builder(&ring).build()?;
     let forger = Signer::builder(&ring).salt(TIMESTAMP_SIGNER_SALT).build()?;
@@ -1322,9 +1350,9 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> Result<(), Error> {
         .build()?;
     let small = Signer::builder(&ring).max_payload_size(100).build()?;
 
-    let mut errors: Vec<(&str, String, Error)> = Vec::new();
+    let mut errors: Vec<(&str, String, Failure)> = Vec::new();
     let mut record =
-        |what: &'static str, input: String, outcome: Result<usize, Error>| match outcome {
+        |what: &'static str, input: String, outcome: Result<usize, Failure>| match outcome {
             Err(err) => errors.push((what, input, err)),
             Ok(_) => panic!("{what}: expected an error"),
         };
@@ -1333,30 +1361,30 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> Result<(), Error> {
     record(
         "bad signature",
         input.clone(),
-        signer.unsign(&input).map(|v| v.key_index()),
+        signer.unsign(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = format!("{MARKER}:{}", signature_of(&signer.sign("other")));
     record(
         "bad signature, real-looking",
         input.clone(),
-        signer.unsign(&input).map(|v| v.key_index()),
+        signer.unsign(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     record(
         "no separator",
         MARKER.to_owned(),
-        signer.unsign(MARKER).map(|v| v.key_index()),
+        signer.unsign(MARKER).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = forger.sign(MARKER);
     record(
         "no timestamp",
         input.clone(),
-        timed.unsign_at(&input, t0_plus(0.0)).map(|v| v.key_index()),
+        timed.unsign_at(&input, t0_plus(0.0)).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = forger.sign(&format!("{MARKER}:{MARKER}!"));
     record(
         "bad timestamp",
         input.clone(),
-        timed.unsign_at(&input, t0_plus(0.0)).map(|v| v.key_index()),
+        timed.unsign_at(&input, t0_plus(0.0)).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = timed.sign_at(MARKER, t0_plus(0.0));
     record(
@@ -1364,53 +1392,53 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> Result<(), Error> {
         input.clone(),
         timed
             .unsign_at(&input, t0_plus(100.0))
-            .map(|v| v.key_index()),
+            .map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = signer.sign(&marker_with_sextets(1));
     record(
         "payload: base64",
         input.clone(),
-        signer.unsign_object::<Value>(&input).map(|v| v.key_index()),
+        signer.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = signer.sign(&format!(".{}", marker_with_sextets(0)));
     record(
         "payload: zlib",
         input.clone(),
-        signer.unsign_object::<Value>(&input).map(|v| v.key_index()),
+        signer.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = small.sign_object(&MARKER.repeat(100), true)?;
     record(
         "payload: too large",
         input.clone(),
-        small.unsign_object::<Value>(&input).map(|v| v.key_index()),
+        small.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = signer.sign(&marker_with_sextets(0));
     record(
         "payload: json",
         input.clone(),
-        signer.unsign_object::<Value>(&input).map(|v| v.key_index()),
+        signer.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let input = signer.sign_object(MARKER, false)?;
     record(
         "payload: type",
         input.clone(),
-        signer.unsign_object::<u32>(&input).map(|v| v.key_index()),
+        signer.unsign_object::<u32>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     record(
         "payload: unknown variant",
         input.clone(),
-        signer.unsign_object::<Color>(&input).map(|v| v.key_index()),
+        signer.unsign_object::<Color>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
     );
     let key_is_a_list: BTreeMap<Vec<&str>, u8> = [(vec![MARKER], 1)].into_iter().collect();
     record(
         "payload: serialize",
         String::new(),
-        signer.sign_object(&key_is_a_list, false).map(|s| s.len()),
+        signer.sign_object(&key_is_a_list, false).map(|s| s.len()).map_err(Failure::Verify),
     );
     record(
         "payload: serializer message",
         String::new(),
-        signer.sign_object(&Unserializable, true).map(|s| s.len()),
+        signer.sign_object(&Unserializable, true).map(|s| s.len()).map_err(Failure::Verify),
     );
     record(
         "config: separator",
@@ -1418,22 +1446,22 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> Result<(), Error> {
         Signer::builder(&ring)
             .sep(MARKER)
             .build()
-            .map(|s| s.sep().len()),
+            .map(|s| s.sep().len()).map_err(Failure::Config),
     );
     record(
         "config: empty key",
         String::new(),
-        KeyRing::new("").map(|r| r.key_count()),
+        KeyRing::new("").map(|r| r.key_count()).map_err(Failure::Config),
     );
     record(
         "config: algorithm",
         String::new(),
-        MARKER.parse::<Algorithm>().map(|a| a.digest_len()),
+        MARKER.parse::<Algorithm>().map(|a| a.digest_len()).map_err(Failure::Config),
     );
     record(
         "config: django version",
         String::new(),
-        MARKER.parse::<DjangoVersion>().map(|v| v.as_str().len()),
+        MARKER.parse::<DjangoVersion>().map(|v| v.as_str().len()).map_err(Failure::Config),
     );
     record(
         "config: unsupported",
@@ -1442,25 +1470,25 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> Result<(), Error> {
             .django(DjangoVersion::V2_2)
             .algorithm(Algorithm::Sha512)
             .build()
-            .map(|s| s.sep().len()),
+            .map(|s| s.sep().len()).map_err(Failure::Config),
     );
 
     let mut kinds = Vec::new();
     for (what, input, err) in &errors {
         assert_reveals_nothing(what, err, &[signature_of(input)]);
         kinds.push(match err {
-            Error::BadSignature => "BadSignature".to_owned(),
-            Error::Expired { .. } => "Expired".to_owned(),
-            Error::Malformed(m) => format!("Malformed::{m:?}"),
-            Error::Payload(p) => format!(
+            Failure::Verify(Error::BadSignature) => "BadSignature".to_owned(),
+            Failure::Verify(Error::Expired { .. }) => "Expired".to_owned(),
+            Failure::Verify(Error::Malformed(m)) => format!("Malformed::{m:?}"),
+            Failure::Verify(Error::Payload(p)) => format!(
                 "Payload::{}",
                 format!("{p:?}").split([' ', '{']).next().unwrap_or("")
             ),
-            Error::Config(c) => format!(
+            Failure::Config(c) => format!(
                 "Config::{}",
                 format!("{c:?}").split('(').next().unwrap_or("")
             ),
-            other => format!("{other:?}"),
+            Failure::Verify(other) => format!("{other:?}"),
         });
     }
     kinds.sort();
@@ -1507,7 +1535,7 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> Result<(), Error> {
 }
 
 #[test]
-fn errors_are_lower_case_without_a_trailing_period() -> Result<(), Error> {
+fn errors_are_lower_case_without_a_trailing_period() -> TestResult {
     let ring = KeyRing::new(CURRENT)?;
     let signer = TimestampSigner::builder(&ring)
         .max_age(MaxAge::from_secs(1))
@@ -1518,8 +1546,8 @@ fn errors_are_lower_case_without_a_trailing_period() -> Result<(), Error> {
         signer
             .unsign_at(&signer.sign_at("v", t0_plus(0.0)), t0_plus(9.0))
             .map(|v| v.key_index()),
-        KeyRing::new("").map(|r| r.key_count()),
     ];
+    assert!(KeyRing::new("").unwrap_err().to_string() == "secret key is empty");
     for err in errors {
         let text = err.expect_err("each case fails").to_string();
         assert!(!text.ends_with('.'), "{text}");
@@ -1529,7 +1557,7 @@ fn errors_are_lower_case_without_a_trailing_period() -> Result<(), Error> {
 }
 
 #[test]
-fn debug_output_never_contains_key_text() -> Result<(), Error> {
+fn debug_output_never_contains_key_text() -> TestResult {
     let ring = ring_with_fallbacks()?;
     let signer = Signer::builder(&ring).salt("visible-salt").build()?;
     let timed = TimestampSigner::builder(&ring)

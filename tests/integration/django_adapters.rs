@@ -11,7 +11,7 @@ use signring::django::{
     quote_cookie_value,
 };
 use signring::json::{self, Map};
-use signring::{Algorithm, DjangoVersion, KeyRing, MaxAge, SecretKey, UnixTime};
+use signring::{Algorithm, DjangoVersion, KeyRing, MaxAge, Options, SecretKey, UnixTime};
 
 const FILES: [(&str, DjangoVersion); 5] = [
     ("adapters-2.2.json", DjangoVersion::V2_2),
@@ -28,6 +28,14 @@ struct Vectors {
 }
 
 impl Vectors {
+    fn options(&self, algorithm: Option<Algorithm>) -> Options {
+        let options = Options::new().django(self.version);
+        match algorithm {
+            Some(algorithm) => options.algorithm(algorithm),
+            None => options,
+        }
+    }
+
     fn ring(&self) -> KeyRing {
         self.keys[1..]
             .iter()
@@ -171,11 +179,11 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
                     let expected = python_json(case["result"]["session_json"].as_str().unwrap());
                     assert_eq!(json::to_vec(&decoded.session).unwrap(), expected, "{ctx}");
                     if let Some(index) = case["signed_with"].as_u64() {
-                        assert_eq!(decoded.key_index, index as usize, "{ctx}");
+                        assert_eq!(decoded.record.key_index, index as usize, "{ctx}");
                     }
                 }
                 (false, Ok(decoded)) if v.fallback_difference(case) => {
-                    assert!(decoded.stale, "{ctx}");
+                    assert!(decoded.record.stale, "{ctx}");
                     count("DIFFERENCE: fallback accepted before 4.1");
                 }
                 (true, Err(signring::Error::Payload(signring::PayloadError::Type)))
@@ -195,7 +203,7 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
         "auth_hash" => {
             let algorithm = case["algorithm"].as_str().map(|a| a.parse().unwrap());
             let auth =
-                SessionAuthHash::new(&v.signing_ring(case), v.version, algorithm.or(v.algorithm))
+                SessionAuthHash::new(&v.signing_ring(case), &v.options(algorithm.or(v.algorithm)))
                     .unwrap();
             assert_eq!(
                 auth.hash(case["password"].as_str().unwrap()),
@@ -204,7 +212,7 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
             );
         }
         "get_user" => {
-            let auth = SessionAuthHash::new(&v.ring(), v.version, v.algorithm).unwrap();
+            let auth = SessionAuthHash::new(&v.ring(), &v.options(v.algorithm)).unwrap();
             let outcome = auth.django_get_user(
                 case["stored_hash"].as_str(),
                 case["password"].as_str().unwrap(),
@@ -269,7 +277,7 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
                     };
                     assert_eq!(verified.salt_variant, variant, "{ctx}");
                     if let Some(index) = case["signed_with"].as_u64() {
-                        assert_eq!(verified.key_index, index as usize, "{ctx}");
+                        assert_eq!(verified.record.key_index, index as usize, "{ctx}");
                     }
                 }
                 (false, Ok(_)) if v.fallback_difference(case) => {

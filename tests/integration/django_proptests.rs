@@ -50,7 +50,7 @@ proptest! {
         let ring = ring();
         let codec = SessionCodec::builder(&ring).backend(b).django(v).read_legacy(legacy).build().unwrap();
         let _ = codec.decode_at(&input, UnixTime::from_secs_f64(1.7e9));
-        let auth = SessionAuthHash::new(&ring, v, None).unwrap();
+        let auth = SessionAuthHash::new(&ring, &signring::Options::new().django(v)).unwrap();
         let _ = codec.rotate_at(&input, &auth, |_| Some("x".into()), UnixTime::from_secs_f64(1.7e9));
     }
 
@@ -61,7 +61,7 @@ proptest! {
         let now = UnixTime::from_secs_f64(1.7e9);
         let decoded = codec.decode_at(&codec.encode_at(&s, now).unwrap(), now).unwrap();
         prop_assert_eq!(decoded.session, s);
-        prop_assert!(!decoded.stale);
+        prop_assert!(!decoded.record.stale);
     }
 
     #[test]
@@ -70,10 +70,10 @@ proptest! {
         let now = UnixTime::from_secs_f64(1.7e9);
         let stored = SessionCodec::builder(&old_ring).backend(b).django(v).build().unwrap().encode_at(&s, now).unwrap();
         let ring = ring();
-        let auth = SessionAuthHash::new(&ring, v, None).unwrap();
+        let auth = SessionAuthHash::new(&ring, &signring::Options::new().django(v)).unwrap();
         let rotated = SessionCodec::builder(&ring).backend(b).django(v).build().unwrap().rotate_at(&stored, &auth, |_| None, now);
         let rotated = rotated.unwrap();
-        prop_assert_eq!(rotated.key_index, 1);
+        prop_assert_eq!(rotated.record.key_index, 1);
         let only_new = KeyRing::new(KEY).unwrap();
         let fresh = SessionCodec::builder(&only_new).backend(b).django(v).build().unwrap().decode_at(&rotated.data, now).unwrap();
         prop_assert_eq!(fresh.session, s);
@@ -113,7 +113,7 @@ proptest! {
         let signed = cookie.sign_at(&value, now);
         let verified = cookie.unsign_at(&signed, now).unwrap();
         prop_assert_eq!(verified.value, value.as_str());
-        prop_assert!(!verified.stale);
+        prop_assert!(!verified.record.stale);
     }
 
     #[test]
@@ -147,7 +147,7 @@ proptest! {
 
     #[test]
     fn auth_hash_verification_never_panics(stored in any::<String>(), password in any::<String>(), v in version()) {
-        let auth = SessionAuthHash::new(&ring(), v, None).unwrap();
+        let auth = SessionAuthHash::new(&ring(), &signring::Options::new().django(v)).unwrap();
         let _ = auth.verify(&stored, &password);
         let _ = auth.django_get_user(Some(&stored), &password);
     }

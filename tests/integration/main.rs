@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
 
+/// What a test returns: any error fails it.
+type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
 mod api;
 #[cfg(feature = "django")]
 mod django_adapters;

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use signring::json::{self, Map, Value};
 use signring::{
-    DUMPS_SALT, Error, KeyRing, MaxAge, Signer, TIMESTAMP_SIGNER_SALT, TimestampSigner, UnixTime,
+    ConfigError, DUMPS_SALT, Error, KeyRing, MaxAge, Signer, TIMESTAMP_SIGNER_SALT, TimestampSigner,
+    UnixTime,
 };
 
 /// A realistic signing time: the timestamp most properties sign at.
@@ -66,7 +67,7 @@ fn distinct_keys() -> impl Strategy<Value = Vec<Vec<u8>>> {
         .prop_shuffle()
 }
 
-fn ring_of(keys: &[Vec<u8>]) -> Result<KeyRing, Error> {
+fn ring_of(keys: &[Vec<u8>]) -> Result<KeyRing, ConfigError> {
     keys[1..]
         .iter()
         .try_fold(KeyRing::new(&keys[0])?, |ring, key| ring.with_fallback(key))
@@ -129,7 +130,7 @@ proptest! {
         prop_assert_eq!(*verified.value(), value.as_str());
         prop_assert_eq!(verified.key_index(), 0);
         prop_assert!(!verified.is_stale());
-        prop_assert_eq!(signer.resign(&verified), signed);
+        prop_assert_eq!(signer.resign(&verified)?, signed);
     }
 
     #[test]
