@@ -5,6 +5,7 @@
 mod api;
 #[cfg(feature = "django")]
 mod django_adapters;
+mod django_algorithms;
 #[cfg(feature = "django")]
 mod django_proptests;
 mod django_vectors;
