@@ -4,10 +4,11 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// The longest signature text: a SHA-512 digest (64 bytes) in unpadded base64.
+/// The longest signature text: a 64-byte digest (SHA-512, BLAKE2b, SHA3-512)
+/// in unpadded base64.
 pub(crate) const MAX_SIGNATURE_LEN: usize = 86;
 
-/// The longest digest: SHA-512's 64 bytes.
+/// The longest digest: 64 bytes (SHA-512, BLAKE2b, SHA3-512).
 pub(crate) const MAX_DIGEST_LEN: usize = 64;
 
 /// Decodes a received signature without allocating. Only the canonical

@@ -235,9 +235,10 @@ impl fmt::Display for ConfigError {
             Self::UnsafeSeparator => {
                 f.write_str("separator is empty or made only of [A-z0-9-_=] characters")
             }
-            Self::UnknownAlgorithm => {
-                f.write_str("unknown algorithm (expected sha1, sha224, sha256, sha384 or sha512)")
-            }
+            Self::UnknownAlgorithm => f.write_str(
+                "unknown algorithm (expected md5, sha1, sha224, sha256, sha384, sha512, \
+                 blake2b, blake2s, sha3_224, sha3_256, sha3_384 or sha3_512)",
+            ),
             Self::UnknownDjangoVersion => {
                 f.write_str("unknown django version (expected 2.2, 3.2, 4.2, 5.2, 6.0 or 6.1)")
             }

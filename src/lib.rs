@@ -16,6 +16,7 @@ mod options;
 mod ring;
 mod rotation;
 mod signer;
+mod simple_hmac;
 mod timed;
 mod verified;
 mod version;
@@ -48,6 +49,7 @@ pub use version::DjangoVersion;
 /// Not part of the stable API: anything here may change in any release.
 #[doc(hidden)]
 pub mod internal {
+    pub use crate::algorithm::salted_hmac;
     pub use crate::encoding::{b62_decode, b62_encode, python_b64decode};
     pub use crate::object::zlib_decompress;
 }

@@ -1,5 +1,6 @@
 //! Verifying a plain value allocates nothing: a counting global allocator
-//! proves it for `Signer`, `TimestampSigner` and `KeyRing` on every outcome.
+//! proves it for `Signer`, `TimestampSigner` and `KeyRing` on every outcome,
+//! and for `Signer` under every algorithm.
 //!
 //! This file is its own test binary because the allocator is global.
 
@@ -8,7 +9,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use signring::{FixedClock, RingKey, KeyRing, MaxAge, Signer, TimestampSigner, UnixTime};
+use signring::{Algorithm, FixedClock, KeyRing, MaxAge, RingKey, Signer, TimestampSigner, UnixTime};
 
 struct Counting;
 
@@ -114,5 +115,35 @@ fn unsign_of_a_plain_value_does_not_allocate() {
     ] {
         let (n, result) = allocations(|| s.unsign(&fallback).map(|v| v.key_index()));
         assert_eq!((n, result), (0, Ok(1)), "fallback key with an expiry");
+    }
+}
+
+#[test]
+fn unsign_does_not_allocate_under_any_algorithm() {
+    let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")
+        .unwrap()
+        .with_fallback("an-older-key-that-signed-last-quarter-0123456789abcdef")
+        .unwrap();
+    let old = KeyRing::new("an-older-key-that-signed-last-quarter-0123456789abcdef").unwrap();
+    let value = "a forty-byte value, as a session id is.";
+    for algorithm in Algorithm::ALL {
+        for every in [false, true] {
+            let signer = Signer::builder(&ring)
+                .algorithm(algorithm)
+                .try_every_key(every)
+                .build()
+                .unwrap();
+            let old = Signer::builder(&old).algorithm(algorithm).build().unwrap();
+            let current = signer.sign(value);
+            let fallback = old.sign(value);
+            let forged = format!("{value}:{}", "A".repeat(algorithm.signature_len()));
+            let ctx = format!("{algorithm}, try_every_key {every}");
+            let (n, result) = allocations(|| signer.unsign(&current).map(|v| v.key_index()));
+            assert_eq!((n, result), (0, Ok(0)), "{ctx}: current key");
+            let (n, result) = allocations(|| signer.unsign(&fallback).map(|v| v.key_index()));
+            assert_eq!((n, result), (0, Ok(1)), "{ctx}: fallback key");
+            let (n, result) = allocations(|| signer.unsign(&forged).is_err());
+            assert_eq!((n, result), (0, true), "{ctx}: bad signature");
+        }
     }
 }

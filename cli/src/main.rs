@@ -209,7 +209,8 @@ pub(crate) struct Common {
     /// The separator (default ":").
     #[arg(long, value_name = "C", default_value = ":")]
     pub(crate) sep: String,
-    /// sha1, sha224, sha256, sha384 or sha512 (default: the Django version's).
+    /// md5, sha1, sha224, sha256, sha384, sha512, blake2b, blake2s, sha3_224,
+    /// sha3_256, sha3_384 or sha3_512 (default: the Django version's).
     #[arg(long, value_name = "A", value_parser = parse_algorithm)]
     pub(crate) algorithm: Option<Algorithm>,
 }

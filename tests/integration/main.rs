@@ -8,6 +8,7 @@ type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 mod api;
 #[cfg(feature = "django")]
 mod django_adapters;
+mod django_algorithms;
 #[cfg(feature = "django")]
 mod django_proptests;
 mod django_vectors;

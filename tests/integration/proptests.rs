@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use signring::json::{self, Map, Value};
 use signring::{
-    ConfigError, DUMPS_SALT, Error, KeyRing, MaxAge, Signer, TIMESTAMP_SIGNER_SALT, TimestampSigner,
+    ConfigError, DUMPS_SALT, KeyRing, MaxAge, Signer, TIMESTAMP_SIGNER_SALT, TimestampSigner,
     UnixTime,
 };
 
