@@ -1,5 +1,8 @@
 //! `signring django …`: Django's own artifacts from the command line.
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
 use clap::{Args, Subcommand};
 use signring::django::{
     GetUser, Message, MessagesCookie, NOT_FINISHED, PasswordResetTokens, ResetUser, RotateError,
@@ -7,10 +10,11 @@ use signring::django::{
     quote_cookie_value, unquote_cookie_value,
 };
 use signring::json::{self, Map, Value};
-use signring::{Algorithm, DjangoVersion, Error, KeyRing, MaxAge};
+use signring::{Algorithm, DEFAULT_MAX_INPUT_LEN, DjangoVersion, Error, KeyRing, MaxAge};
 use time::PrimitiveDateTime;
+use zeroize::Zeroizing;
 
-use crate::{Failure, at, error_kind, parse_algorithm, parse_secs, print_json};
+use crate::{Failure, at, env_var, error_kind, parse_algorithm, parse_secs, print_json};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -30,8 +34,15 @@ pub(crate) enum Command {
         /// Print one JSON object with the outcome.
         #[arg(long)]
         json: bool,
-        /// The user's stored password hash (such as pbkdf2_sha256$…).
-        password_hash: String,
+        /// Read the password hash from FILE (`-`: stdin), one line, instead of
+        /// the command line.
+        #[arg(long, value_name = "FILE", conflicts_with = "password_hash")]
+        password_hash_file: Option<PathBuf>,
+        /// The user's stored password hash (such as pbkdf2_sha256$…). Other
+        /// local users can read the command line (ps, /proc): prefer
+        /// --password-hash-file.
+        #[arg(required_unless_present = "password_hash_file")]
+        password_hash: Option<String>,
     },
     /// Password-reset tokens (default_token_generator).
     ResetToken {
@@ -95,9 +106,18 @@ pub(crate) enum SessionCommand {
     Rotate {
         #[command(flatten)]
         options: SessionOptions,
-        /// The logged-in user's stored password hash.
-        #[arg(long, value_name = "HASH")]
-        password_hash: String,
+        /// The logged-in user's stored password hash. Other local users can
+        /// read the command line (ps, /proc): prefer --password-hash-file.
+        #[arg(
+            long,
+            value_name = "HASH",
+            required_unless_present = "password_hash_file"
+        )]
+        password_hash: Option<String>,
+        /// Read the password hash from FILE (`-`: stdin), one line, instead of
+        /// the command line.
+        #[arg(long, value_name = "FILE", conflicts_with = "password_hash")]
+        password_hash_file: Option<PathBuf>,
         /// Print one JSON object with the outcome.
         #[arg(long)]
         json: bool,
@@ -108,15 +128,22 @@ pub(crate) enum SessionCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {
-    /// Make a token for USER_JSON.
+    /// Make a token for USER_JSON (or the user in --user-file).
     Make {
         /// Django's naive local time (default: now, UTC).
         #[arg(long, value_name = "ISO_DATETIME", value_parser = parse_datetime)]
         now: Option<PrimitiveDateTime>,
-        /// {"pk":…,"password":…,"last_login":ISO|null,"email":…}
-        user_json: String,
+        /// Read USER_JSON from FILE (`-`: stdin) instead of the command line.
+        #[arg(long, value_name = "FILE", conflicts_with = "user_json")]
+        user_file: Option<PathBuf>,
+        /// {"pk":…,"password":…,"last_login":ISO|null,"email":…}. It holds the
+        /// password hash, and other local users can read the command line
+        /// (ps, /proc): prefer --user-file.
+        #[arg(required_unless_present = "user_file")]
+        user_json: Option<String>,
     },
-    /// Check TOKEN for USER_JSON.
+    /// Check TOKEN for USER_JSON (or the user in --user-file).
+    #[command(allow_missing_positional = true)]
     Check {
         /// Django's naive local time (default: now, UTC).
         #[arg(long, value_name = "ISO_DATETIME", value_parser = parse_datetime)]
@@ -124,8 +151,14 @@ pub(crate) enum TokenCommand {
         /// Print one JSON object with the outcome.
         #[arg(long)]
         json: bool,
-        /// {"pk":…,"password":…,"last_login":ISO|null,"email":…}
-        user_json: String,
+        /// Read USER_JSON from FILE (`-`: stdin) instead of the command line.
+        #[arg(long, value_name = "FILE", conflicts_with = "user_json")]
+        user_file: Option<PathBuf>,
+        /// {"pk":…,"password":…,"last_login":ISO|null,"email":…}. It holds the
+        /// password hash, and other local users can read the command line
+        /// (ps, /proc): prefer --user-file.
+        #[arg(required_unless_present = "user_file")]
+        user_json: Option<String>,
         /// The token.
         token: String,
     },
@@ -232,28 +265,97 @@ fn now_naive(now: Option<PrimitiveDateTime>) -> PrimitiveDateTime {
     })
 }
 
+/// The whole of FILE, or of stdin when FILE is `-`, wiped when dropped.
+/// `option` names the flag in messages; the content never appears in them.
+/// More than [`DEFAULT_MAX_INPUT_LEN`] bytes is refused.
+fn read_secret(path: &Path, option: &str) -> Result<Zeroizing<String>, Failure> {
+    let failed =
+        |e: std::io::Error| Failure::Config(format!("{option}: cannot read: {}", e.kind()));
+    let limit = u64::try_from(DEFAULT_MAX_INPUT_LEN).unwrap_or(u64::MAX);
+    let mut bytes = Zeroizing::new(Vec::new());
+    let source: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(failed)?)
+    };
+    source
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() > DEFAULT_MAX_INPUT_LEN {
+        return Err(Failure::Config(format!(
+            "{option}: longer than {DEFAULT_MAX_INPUT_LEN} bytes"
+        )));
+    }
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| Failure::Config(format!("{option}: not UTF-8")))?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// The password hash from the command line or from `--password-hash-file`:
+/// one line, its line ending dropped.
+fn password_hash_input(
+    argument: Option<&str>,
+    file: Option<&Path>,
+) -> Result<Zeroizing<String>, Failure> {
+    let path = match (argument, file) {
+        (_, Some(path)) => path,
+        (Some(hash), None) => return Ok(Zeroizing::new(hash.to_owned())),
+        (None, None) => {
+            return Err(Failure::Config(
+                "give the password hash or --password-hash-file".into(),
+            ));
+        }
+    };
+    let mut text = read_secret(path, "--password-hash-file")?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.contains(['\n', '\r']) {
+        return Err(Failure::Config(
+            "--password-hash-file: expected one line, the password hash".into(),
+        ));
+    }
+    Ok(text)
+}
+
+/// USER_JSON from the command line or from `--user-file`.
+fn user_json_input(
+    argument: Option<&str>,
+    file: Option<&Path>,
+) -> Result<Zeroizing<String>, Failure> {
+    match (argument, file) {
+        (_, Some(path)) => read_secret(path, "--user-file"),
+        (Some(json), None) => Ok(Zeroizing::new(json.to_owned())),
+        (None, None) => Err(Failure::Config("give USER_JSON or --user-file".into())),
+    }
+}
+
 /// An environment setting with Django's name, parsed.
 pub(crate) fn setting<T: core::str::FromStr>(name: &str) -> Result<Option<T>, Failure> {
-    match std::env::var(name) {
-        Ok(text) => text
+    match env_var(name).map_err(Failure::Config)? {
+        Some(text) => text
             .trim()
             .parse()
             .map(Some)
             .map_err(|_| Failure::Config(format!("{name} is not valid"))),
-        Err(_) => Ok(None),
+        None => Ok(None),
     }
 }
 
 pub(crate) fn bool_setting(name: &str) -> Result<Option<bool>, Failure> {
-    match std::env::var(name)
-        .as_deref()
-        .map(str::to_ascii_lowercase)
+    match env_var(name)
+        .map_err(Failure::Config)?
+        .map(|text| text.to_ascii_lowercase())
         .as_deref()
     {
-        Ok("true" | "1" | "yes" | "on") => Ok(Some(true)),
-        Ok("false" | "0" | "no" | "off") => Ok(Some(false)),
-        Ok(_) => Err(Failure::Config(format!("{name} must be true or false"))),
-        Err(_) => Ok(None),
+        Some("true" | "1" | "yes" | "on") => Ok(Some(true)),
+        Some("false" | "0" | "no" | "off") => Ok(Some(false)),
+        Some(_) => Err(Failure::Config(format!("{name} must be true or false"))),
+        None => Ok(None),
     }
 }
 
@@ -262,12 +364,15 @@ pub(crate) fn hashing_algorithm(version: DjangoVersion) -> Result<Option<Algorit
     if version != DjangoVersion::V3_2 {
         return Ok(None);
     }
-    match std::env::var("DEFAULT_HASHING_ALGORITHM").as_deref() {
-        Ok(name @ ("sha1" | "sha256")) => Ok(name.parse().ok()),
-        Ok(_) => Err(Failure::Config(
+    match env_var("DEFAULT_HASHING_ALGORITHM")
+        .map_err(Failure::Config)?
+        .as_deref()
+    {
+        Some(name @ ("sha1" | "sha256")) => Ok(name.parse().ok()),
+        Some(_) => Err(Failure::Config(
             "DEFAULT_HASHING_ALGORITHM must be sha1 or sha256".into(),
         )),
-        Err(_) => Ok(None),
+        None => Ok(None),
     }
 }
 
@@ -310,8 +415,11 @@ pub(crate) fn run(
             verify,
             algorithm,
             json,
-            password_hash,
+            password_hash_file,
+            password_hash: argument,
         } => {
+            let password_hash =
+                &*password_hash_input(argument.as_deref(), password_hash_file.as_deref())?;
             let algorithm = algorithm.or(hashing_algorithm(version)?);
             let auth = SessionAuthHash::new(ring, version, algorithm)?;
             let Some(stored) = verify else {
@@ -427,17 +535,20 @@ fn session(
         }
         SessionCommand::Rotate {
             options,
-            password_hash,
+            password_hash: argument,
+            password_hash_file,
             json,
             data,
         } => {
+            let password_hash =
+                password_hash_input(argument.as_deref(), password_hash_file.as_deref())?;
             let algorithm = hashing_algorithm(version)?;
             let auth = SessionAuthHash::new(ring, version, algorithm)?;
             let codec = session_codec(options, ring, version)?;
             let rotated = codec.rotate_at(
                 data,
                 &auth,
-                |_| Some(password_hash.clone()),
+                |_| Some(String::clone(&password_hash)),
                 at(options.now),
             );
             let rotated = match rotated {
@@ -505,20 +616,24 @@ fn reset_token(
     }
     let tokens = builder.build()?;
     match command {
-        TokenCommand::Make { now, user_json } => {
-            println!(
-                "{}",
-                tokens.make_token(&reset_user(user_json)?, now_naive(*now))?
-            );
+        TokenCommand::Make {
+            now,
+            user_file,
+            user_json: argument,
+        } => {
+            let user = reset_user(&user_json_input(argument.as_deref(), user_file.as_deref())?)?;
+            println!("{}", tokens.make_token(&user, now_naive(*now))?);
         }
         TokenCommand::Check {
             now,
             json,
-            user_json,
+            user_file,
+            user_json: argument,
             token,
         } => {
+            let user = reset_user(&user_json_input(argument.as_deref(), user_file.as_deref())?)?;
             let found = tokens
-                .check_token(&reset_user(user_json)?, token, now_naive(*now))
+                .check_token(&user, token, now_naive(*now))
                 .map_err(verification(*json))?;
             if *json {
                 Report::ok(found.key_index, found.stale)

@@ -94,7 +94,7 @@ pub(crate) fn run(
     println!("stale: {}", found.stale);
     match found.timestamp {
         Some(timestamp) => {
-            let age = inspector.now.as_secs_f64() as i64 - timestamp;
+            let age = age(inspector.now, timestamp);
             println!(
                 "timestamp: {timestamp} ({})",
                 crate::plan::iso_utc(timestamp)
@@ -118,6 +118,16 @@ pub(crate) fn run(
 
 fn text(value: &str) -> Value {
     Value::String(value.to_owned())
+}
+
+/// Whole seconds from `timestamp` to `now`, negative for a timestamp in the
+/// future. Computed in `i128`, where the difference of two `i64` always fits:
+/// a verified timestamp may be anything down to `i64::MIN` or up to
+/// `i64::MAX` (base62 beyond 64 bits saturates).
+fn age(now: UnixTime, timestamp: i64) -> i128 {
+    // `as` saturates (and maps NaN to 0); the clock is finite anyway.
+    let now = now.as_secs_f64().trunc() as i64;
+    i128::from(now) - i128::from(timestamp)
 }
 
 impl Inspector<'_> {
@@ -347,26 +357,34 @@ fn signed_timestamp(signed: &str) -> Option<i64> {
     b62_decode(fields.next()?)
 }
 
-/// Django's `b62_decode`, refusing anything that is not base62.
+/// Django's `b62_decode`, refusing anything that is not base62. Numbers beyond
+/// 64 bits saturate, as the library's timestamps do, so the timestamp shown is
+/// the one the library checked.
 fn b62_decode(text: &str) -> Option<i64> {
+    // Python indexes `s[0]` first, so "" is an error; "-" is 0.
+    if text.is_empty() {
+        return None;
+    }
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    if digits.is_empty() {
-        return None;
-    }
     let mut value: i64 = 0;
     for byte in digits.bytes() {
-        let digit = match byte {
+        let digit = i64::from(match byte {
             b'0'..=b'9' => byte - b'0',
             b'A'..=b'Z' => byte - b'A' + 10,
             b'a'..=b'z' => byte - b'a' + 36,
             _ => return None,
+        });
+        // Accumulated with the sign, so that i64::MIN is reached exactly.
+        value = if negative {
+            value.saturating_mul(62).saturating_sub(digit)
+        } else {
+            value.saturating_mul(62).saturating_add(digit)
         };
-        value = value.checked_mul(62)?.checked_add(i64::from(digit))?;
     }
-    Some(if negative { -value } else { value })
+    Some(value)
 }
 
 #[cfg(test)]
@@ -382,5 +400,36 @@ mod tests {
         assert_eq!(b62_decode("a-b"), None);
         assert_eq!(signed_timestamp("W10:1kHR5c:sig"), Some(1_600_000_000));
         assert_eq!(signed_timestamp("nosep"), None);
+    }
+
+    #[test]
+    fn base62_saturates_beyond_64_bits() {
+        assert_eq!(b62_decode("AzL8n0Y58m7"), Some(i64::MAX));
+        assert_eq!(b62_decode("-AzL8n0Y58m8"), Some(i64::MIN));
+        assert_eq!(b62_decode("zzzzzzzzzzzzzzzzzzzzzzzz"), Some(i64::MAX));
+        assert_eq!(b62_decode("-zzzzzzzzzzzzzzzzzzzzzzzz"), Some(i64::MIN));
+        assert_eq!(b62_decode("-"), Some(0), "as Python's");
+        for extreme in [i64::MIN, i64::MAX, i64::MIN + 1, 0, -1] {
+            let text = signring::internal::b62_encode(extreme);
+            assert_eq!(b62_decode(&text), Some(extreme), "{text}");
+            assert_eq!(
+                b62_decode(&text),
+                signring::internal::b62_decode(&text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn age_never_overflows() {
+        let at = UnixTime::from_secs_f64;
+        assert_eq!(age(at(100.0), 40), 60);
+        assert_eq!(age(at(100.9), 40), 60, "whole seconds");
+        assert_eq!(age(at(0.0), i64::MIN), 1i128 << 63);
+        assert_eq!(age(at(0.0), i64::MAX), -(i128::from(i64::MAX)));
+        assert_eq!(age(at(1.0e300), i64::MIN), (1i128 << 64) - 1);
+        assert_eq!(age(at(-1.0e300), i64::MAX), -(1i128 << 64) + 1);
+        assert_eq!(age(at(f64::NAN), i64::MIN), 1i128 << 63);
+        assert_eq!(age(at(f64::INFINITY), i64::MAX), 0);
     }
 }

@@ -1,9 +1,10 @@
 //! Where the CLI finds its keys: never the command line.
 
+use std::io::Read as _;
 use std::path::Path;
 
 use signring::{ConfigError, Error, KeyRing, json};
-use zeroize::Zeroize as _;
+use zeroize::{Zeroize as _, Zeroizing};
 
 /// Loads the ring from `--keys-file` if given, else from `SECRET_KEY` and
 /// `SECRET_KEY_FALLBACKS` in the environment. Messages name the source (the
@@ -30,7 +31,7 @@ fn from_env() -> Result<KeyRing, String> {
     let ring = KeyRing::new(&current).map_err(|e| refused("SECRET_KEY", &e));
     current.zeroize();
     let ring = ring?;
-    let Ok(mut text) = std::env::var("SECRET_KEY_FALLBACKS") else {
+    let Some(mut text) = crate::env_var("SECRET_KEY_FALLBACKS")? else {
         return Ok(ring);
     };
     let parsed = json::from_str::<Vec<String>>(&text);
@@ -48,13 +49,26 @@ fn from_env() -> Result<KeyRing, String> {
     ring
 }
 
+/// The most a keys file may hold: far more than any ring needs, and a bound on
+/// what `--keys-file /dev/zero` (or a wrong path) makes the CLI read.
+const MAX_KEYS_FILE_LEN: u64 = 1 << 20;
+
 /// First line current, each further non-empty line a fallback, in order.
 fn from_file(path: &Path) -> Result<KeyRing, String> {
-    let mut text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read keys file: {}", e.kind()))?;
-    let ring = from_lines(&text);
-    text.zeroize();
-    ring
+    let failed = |e: std::io::Error| format!("cannot read keys file: {}", e.kind());
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MAX_KEYS_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_KEYS_FILE_LEN {
+        return Err(format!(
+            "keys file is larger than {MAX_KEYS_FILE_LEN} bytes"
+        ));
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| "cannot read keys file: invalid data".to_owned())?;
+    from_lines(text)
 }
 
 fn from_lines(text: &str) -> Result<KeyRing, String> {

@@ -145,8 +145,10 @@ enum Command {
     /// fresh, re-signed with the current key (keeping its timestamp) when a
     /// fallback key or an old algorithm, salt or format verified it, and
     /// `!error KIND` (bad_signature, expired, malformed, payload) when it does
-    /// not verify. Totals go to stderr (with a progress line when it is a
-    /// terminal). Exits 1 when any value failed.
+    /// not verify. A line longer than 4 MiB (the library's input limit) is
+    /// skipped without being held in memory and gives `!error malformed`.
+    /// Totals go to stderr (with a progress line when it is a terminal).
+    /// Exits 1 when any value failed.
     ///
     /// Sessions keep their payload and timestamp and get a new signature;
     /// one that changes format (legacy to signed) is encoded again at the
@@ -175,7 +177,8 @@ enum Command {
     ///
     /// For the configured keys (ids only, never keys): stage the new key on
     /// every server, promote it, retire the old one after the grace period,
-    /// which must cover the longest max_age in use.
+    /// which must cover the longest max_age in use and runs from the last
+    /// promotion (--promote-at).
     RotatePlan {
         /// Print one JSON object.
         #[arg(long)]
@@ -192,6 +195,11 @@ enum Command {
         /// When the plan starts, in Unix seconds (default: now).
         #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = parse_secs)]
         now: Option<f64>,
+        /// When the last server will have promoted the new key, in Unix seconds
+        /// (default: the plan's start). The grace period runs from here: the
+        /// old key's end and the retire step are this plus the grace period.
+        #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = parse_secs)]
+        promote_at: Option<f64>,
     },
     /// Django's own artifacts: sessions, auth hash, reset tokens, cookies, messages.
     Django {
@@ -223,10 +231,19 @@ pub(crate) fn parse_algorithm(text: &str) -> Result<Algorithm, String> {
     text.parse().map_err(|e: Error| e.to_string())
 }
 
+/// Seconds as a finite number: `nan`, `inf` and numbers too large for a
+/// double (`1e999`) are refused, as they would make every comparison with
+/// them false (a `--max-age nan` would never expire anything).
 pub(crate) fn parse_secs(text: &str) -> Result<f64, String> {
-    text.trim()
+    let secs = text
+        .trim()
         .parse::<f64>()
-        .map_err(|_| "expected a number of seconds".to_owned())
+        .map_err(|_| "expected a number of seconds".to_owned())?;
+    if secs.is_finite() {
+        Ok(secs)
+    } else {
+        Err("expected a finite number of seconds, not NaN or infinity".to_owned())
+    }
 }
 
 /// A failure and the exit code it maps to.
@@ -431,7 +448,17 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             grace,
             max_ages,
             now,
-        } => plan::run(&ring, version, *grace, max_ages, at(*now), *json)?,
+            promote_at,
+        } => {
+            let options = plan::Options {
+                grace: *grace,
+                max_ages,
+                now: at(*now),
+                promote_at: promote_at.map(UnixTime::from_secs_f64),
+                json: *json,
+            };
+            plan::run(&ring, version, &options)?;
+        }
         Command::Keygen => {}
     }
     Ok(())
@@ -455,14 +482,16 @@ pub(crate) fn configure<'r, S>(
     let algorithm = match common.algorithm {
         Some(algorithm) => Some(algorithm),
         None if version == DjangoVersion::V3_2 => {
-            match std::env::var("DEFAULT_HASHING_ALGORITHM") {
-                Ok(name) if name == "sha1" || name == "sha256" => Some(name.parse::<Algorithm>()?),
-                Ok(_) => {
+            match env_var("DEFAULT_HASHING_ALGORITHM").map_err(Failure::Config)? {
+                Some(name) if name == "sha1" || name == "sha256" => {
+                    Some(name.parse::<Algorithm>()?)
+                }
+                Some(_) => {
                     return Err(Failure::Config(
                         "DEFAULT_HASHING_ALGORITHM must be sha1 or sha256".into(),
                     ));
                 }
-                Err(_) => None,
+                None => None,
             }
         }
         None => None,
@@ -471,6 +500,17 @@ pub(crate) fn configure<'r, S>(
         builder = builder.algorithm(algorithm);
     }
     Ok(builder)
+}
+
+/// An environment variable, `None` when unset. One that is set but not UTF-8
+/// is an error, not unset: ignoring it would drop a setting silently (a
+/// `PASSWORD_RESET_TIMEOUT` reverting to its default, fallbacks not loaded).
+pub(crate) fn env_var(name: &str) -> Result<Option<String>, String> {
+    match std::env::var(name) {
+        Ok(text) => Ok(Some(text)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not UTF-8")),
+    }
 }
 
 pub(crate) fn at(now: Option<f64>) -> UnixTime {

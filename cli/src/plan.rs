@@ -2,9 +2,10 @@
 //!
 //! The phases are computed by running the library's [`RotationPlan`] on the
 //! configured ring with a throwaway stand-in for the next key (id `new`):
-//! `stage`, `promote` (the old key's `not_after` at the end of the grace
-//! period), then `retire`. The stand-in is random and never printed; only ids
-//! ever are. Fallbacks older than the current key (environment keys carry no
+//! `stage` at the plan's start, `promote` when the last server promotes
+//! (`--promote-at`, default the plan's start; the old key's `not_after` is the
+//! end of the grace period counted from there), then `retire` after it. The
+//! stand-in is random and never printed; only ids ever are. Fallbacks older than the current key (environment keys carry no
 //! `not_after`) are retired with it: their own grace period is over by then.
 
 use signring::django::{DEFAULT_PASSWORD_RESET_TIMEOUT, DEFAULT_SESSION_COOKIE_AGE};
@@ -100,16 +101,43 @@ struct Phase {
     action: String,
 }
 
+/// The options of `signring rotate-plan`.
+pub(crate) struct Options<'a> {
+    /// `--grace`, else the longest known `max_age`.
+    pub(crate) grace: Option<u64>,
+    /// `--max-age`, repeated.
+    pub(crate) max_ages: &'a [u64],
+    /// When the plan starts: the stage step.
+    pub(crate) now: UnixTime,
+    /// When the last server promotes (default: `now`).
+    pub(crate) promote_at: Option<UnixTime>,
+    pub(crate) json: bool,
+}
+
 pub(crate) fn run(
     ring: &KeyRing,
     version: DjangoVersion,
-    grace: Option<u64>,
-    max_ages: &[u64],
-    now: UnixTime,
-    json: bool,
+    options: &Options<'_>,
 ) -> Result<(), Failure> {
+    let Options {
+        grace,
+        max_ages,
+        now,
+        promote_at,
+        json,
+    } = *options;
     let now = UnixTime::from_secs_f64(now.as_secs_f64().floor());
     let now_secs = now.as_secs_f64() as i64;
+    // Rounded up, so that the grace period never ends early.
+    let promote_at = promote_at.map_or(now, |t| UnixTime::from_secs_f64(t.as_secs_f64().ceil()));
+    if promote_at < now {
+        return Err(Failure::Config(
+            "--promote-at is before the plan starts (--now): \
+             the key is staged on every server first"
+                .into(),
+        ));
+    }
+    let promote_secs = promote_at.as_secs_f64() as i64;
     let bounds = bounds(version, max_ages)?;
     let longest = bounds.iter().max_by_key(|b| b.secs);
     let plan = match grace {
@@ -128,14 +156,16 @@ pub(crate) fn run(
         ));
     }
     let expired: Vec<String> = ring.expired(now).map(|id| id.as_str().to_owned()).collect();
-    let retire_at = now + plan.grace();
+    // The grace period runs from the last promotion, not from the plan's
+    // start: until then some server still signs with the old key.
+    let retire_at = promote_at + plan.grace();
     let retire_secs = retire_at.as_secs_f64() as i64;
 
     // The rotation, run on the real ring with a stand-in for the next key.
     let stand_in = keygen::generate(version).map_err(Failure::Config)?;
     let next = RingKey::new(stand_in.as_str())?.id(NEW_ID);
     let staged = plan.stage(ring.clone().retire_expired(now), next)?;
-    let promoted = plan.promote(staged.clone(), now)?;
+    let promoted = plan.promote(staged.clone(), promote_at)?;
     // Just past the grace period, the old key is retirable; the older
     // fallbacks go with it.
     let retired = plan
@@ -167,7 +197,7 @@ pub(crate) fn run(
         },
         Phase {
             name: "promote",
-            not_before: now_secs,
+            not_before: promote_secs,
             keys: promoted_keys,
             retired: Vec::new(),
             action: format!(
@@ -192,6 +222,7 @@ pub(crate) fn run(
     if json {
         let summary = Summary {
             now: now_secs,
+            promote_at: promote_secs,
             grace,
             longest,
             phase: phase_now,
@@ -245,6 +276,7 @@ pub(crate) fn run(
 /// What the JSON report says besides the keys and the phases.
 struct Summary<'a> {
     now: i64,
+    promote_at: i64,
     grace: i64,
     longest: Option<&'a Bound>,
     phase: RotationPhase,
@@ -265,6 +297,10 @@ fn plan_json(ring: &KeyRing, summary: &Summary<'_>, phases: &[Phase]) -> Value {
     let ids = |ids: &[String]| Value::Array(ids.iter().map(|id| text(id)).collect());
     let mut map = Map::new();
     map.insert("now".into(), Value::Integer(summary.now.into()));
+    map.insert(
+        "promote_at".into(),
+        Value::Integer(summary.promote_at.into()),
+    );
     map.insert("phase".into(), text(phase_name(summary.phase)));
     if let RotationPhase::Grace { until } = summary.phase {
         map.insert(

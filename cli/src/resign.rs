@@ -4,7 +4,10 @@
 //! stay aligned: the value itself when it is fresh (byte for byte), the value
 //! re-signed with the current key when it is stale, `!error KIND` when it does
 //! not verify. The signed text is kept as it was, so a re-signed value keeps
-//! its timestamp and expires when the original would have.
+//! its timestamp and expires when the original would have. A line longer than
+//! [`DEFAULT_MAX_INPUT_LEN`] (which the library would refuse as malformed) is
+//! never held in memory: it is skipped up to its newline and gives
+//! `!error malformed`.
 //!
 //! Sessions are re-signed without touching their contents: a signed-format
 //! session keeps its payload and timestamp and gets a new signature
@@ -15,7 +18,7 @@
 //! not rewritten: that needs the user's password hash (`signring django
 //! session rotate`).
 
-use std::io::{BufRead as _, BufReader, BufWriter, IsTerminal as _, Write as _};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal as _, Read as _, Write as _};
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
@@ -23,7 +26,9 @@ use signring::django::{
     SessionBackend, SessionCodec, SessionFormat, SignedCookie, quote_cookie_value,
     unquote_cookie_value,
 };
-use signring::{DUMPS_SALT, DjangoVersion, KeyRing, Signer, TimestampSigner, UnixTime};
+use signring::{
+    DEFAULT_MAX_INPUT_LEN, DUMPS_SALT, DjangoVersion, KeyRing, Signer, TimestampSigner, UnixTime,
+};
 
 use crate::django::{bool_setting, hashing_algorithm, setting};
 use crate::inspect::{SESSION_SALT, SIGNED_COOKIES_SALT};
@@ -272,16 +277,17 @@ pub(crate) fn run(
     let mut last_drawn = Instant::now();
     let written = (|| -> std::io::Result<()> {
         loop {
-            line.clear();
-            if input.read_until(b'\n', &mut line)? == 0 {
-                break;
-            }
-            let value = trim_newline(&line);
-            totals.read += 1;
-            let outcome = match std::str::from_utf8(value) {
-                Ok(text) => resigner.resign(text, now),
-                Err(_) => Outcome::Failed("malformed"),
+            let outcome = match read_line(&mut input, &mut line, DEFAULT_MAX_INPUT_LEN)? {
+                Line::End => break,
+                // What the library says of an input over its limit.
+                Line::TooLong => Outcome::Failed("malformed"),
+                Line::Value => match std::str::from_utf8(&line) {
+                    Ok(text) => resigner.resign(text, now),
+                    Err(_) => Outcome::Failed("malformed"),
+                },
             };
+            let value = line.as_slice();
+            totals.read += 1;
             match outcome {
                 Outcome::Fresh => {
                     totals.fresh += 1;
@@ -325,8 +331,106 @@ pub(crate) fn run(
     }
 }
 
-/// The line without its `\n` or `\r\n`.
-fn trim_newline(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
+/// What [`read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// The end of the input.
+    End,
+    /// A line of at most the limit, now in the buffer without its `\n` or `\r\n`.
+    Value,
+    /// A line longer than the limit, skipped up to and including its `\n`;
+    /// the buffer is empty.
+    TooLong,
+}
+
+/// Reads the next line into `line`, holding at most `limit` bytes of it (plus
+/// the line ending) in memory: a longer line is skipped without being buffered,
+/// so a single huge line cannot exhaust memory, and reading goes on after it.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
+    line.clear();
+    // The value, a `\r` and the `\n`.
+    let most = u64::try_from(limit.saturating_add(2)).unwrap_or(u64::MAX);
+    let read = input.by_ref().take(most).read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(Line::End);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if u64::try_from(read).unwrap_or(u64::MAX) >= most {
+        // Cut short by the limit: drop the rest of the line unread.
+        input.skip_until(b'\n')?;
+        line.clear();
+        return Ok(Line::TooLong);
+    } else if line.last() == Some(&b'\r') {
+        // The last line, without a `\n`.
+        line.pop();
+    }
+    if line.len() > limit {
+        line.clear();
+        return Ok(Line::TooLong);
+    }
+    Ok(Line::Value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line `read_line` finds in `input`, with what the buffer held.
+    fn lines(input: &[u8], limit: usize) -> Vec<(Line, Vec<u8>)> {
+        let mut reader = BufReader::with_capacity(4, input);
+        let mut line = Vec::new();
+        let mut found = Vec::new();
+        loop {
+            match read_line(&mut reader, &mut line, limit).unwrap() {
+                Line::End => return found,
+                kind => found.push((kind, line.clone())),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_up_to_the_limit_are_read_and_longer_ones_skipped() {
+        let value = |text: &str| (Line::Value, text.as_bytes().to_vec());
+        let too_long = || (Line::TooLong, Vec::new());
+        assert_eq!(
+            lines(b"12345678\n123456789\nabc\n", 8),
+            [value("12345678"), too_long(), value("abc")]
+        );
+        // The line ending does not count, whichever it is.
+        assert_eq!(
+            lines(b"12345678\r\n123456789\r\n\r\n", 8),
+            [value("12345678"), too_long(), value("")]
+        );
+        // Far over the limit, and the last line without a newline.
+        let mut input = vec![b'x'; 10_000];
+        input.extend_from_slice(b"\nok\n");
+        input.extend_from_slice(&[b'y'; 9]);
+        assert_eq!(lines(&input, 8), [too_long(), value("ok"), too_long()]);
+        assert_eq!(lines(b"12345678", 8), [value("12345678")]);
+        assert_eq!(lines(b"12345678\r", 8), [value("12345678")]);
+        assert_eq!(lines(b"123456789\r", 8), [too_long()]);
+        assert_eq!(lines(b"1234567890", 8), [too_long()]);
+        assert_eq!(lines(b"", 8), []);
+        assert_eq!(lines(b"\n\n", 0), [value(""), value("")]);
+        assert_eq!(lines(b"a\n", 0), [too_long()]);
+    }
+
+    #[test]
+    fn an_over_long_line_is_never_held_in_memory() {
+        let mut input = vec![b'x'; 1 << 20];
+        input.extend_from_slice(b"\nnext\n");
+        let mut reader = BufReader::with_capacity(64, input.as_slice());
+        let mut line = Vec::new();
+        assert_eq!(
+            read_line(&mut reader, &mut line, 16).unwrap(),
+            Line::TooLong
+        );
+        assert!(line.capacity() <= 64, "{}", line.capacity());
+        assert_eq!(read_line(&mut reader, &mut line, 16).unwrap(), Line::Value);
+        assert_eq!(line, b"next");
+    }
 }

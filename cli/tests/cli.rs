@@ -426,3 +426,137 @@ fn keys_never_reach_output() {
         assert!(!all.contains(KEY), "{args:?}");
     }
 }
+
+/// Every option that takes seconds as a number, with the arguments that make
+/// its command otherwise valid.
+fn seconds_options() -> Vec<(Vec<&'static str>, &'static str)> {
+    let stamped = "hello:1kHR5c:aMRrzr6bANWDtXY3HAeWgJcobDJ8paHVWqpOfg1YO-Y";
+    let dumped = "eyJhIjoxfQ:1kHR5c:xqJlJyiwrrULZIShPCalrQd94qE-JNfsH6uex_ETIZo";
+    let session = "eyJhIjoxfQ:1kHR5c:J7IJ7Jd8RbJSZ0QqIeW5ddv6IGcddZoQuEUVxRvttuc";
+    let cookie = "value:1kHR5c:2CC_8P5Qbfg5Dksx7fKuzqY_FN8Wk6quoyn0ksvr5FQ";
+    let messages = r#"[{"level":20,"message":"Hello"}]"#;
+    vec![
+        (vec!["sign", "--timestamp", "v"], "--now"),
+        (vec!["unsign", "--timestamp", stamped], "--now"),
+        (vec!["unsign", "--timestamp", stamped], "--max-age"),
+        (vec!["dumps", "[1]"], "--now"),
+        (vec!["loads", dumped], "--now"),
+        (vec!["loads", dumped], "--max-age"),
+        (vec!["rotate-plan"], "--now"),
+        (vec!["rotate-plan"], "--promote-at"),
+        (vec!["django", "session", "encode", "{}"], "--now"),
+        (vec!["django", "session", "decode", session], "--now"),
+        (
+            vec![
+                "django",
+                "session",
+                "rotate",
+                "--password-hash",
+                "x",
+                session,
+            ],
+            "--now",
+        ),
+        (
+            vec!["django", "cookie", "set", "--name", "name", "v"],
+            "--now",
+        ),
+        (
+            vec!["django", "cookie", "get", "--name", "name", cookie],
+            "--now",
+        ),
+        (
+            vec!["django", "cookie", "get", "--name", "name", cookie],
+            "--max-age",
+        ),
+        (vec!["django", "messages", "encode", messages], "--now"),
+        (vec!["django", "messages", "store", messages], "--now"),
+        (vec!["django", "messages", "decode", "x"], "--now"),
+    ]
+}
+
+#[test]
+fn non_finite_seconds_are_usage_errors() {
+    // Before: NaN made `age > max_age` false, so this expired value was "ok".
+    let expired = [
+        "unsign",
+        "--timestamp",
+        "--now",
+        "1600000011",
+        "--max-age",
+        "nan",
+        "hello:1kHR5c:aMRrzr6bANWDtXY3HAeWgJcobDJ8paHVWqpOfg1YO-Y",
+    ];
+    let out = signring(&expired);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(out.stdout.is_empty());
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        message.contains("--max-age") && message.contains("finite"),
+        "{message}"
+    );
+
+    let non_finite = [
+        "nan",
+        "NaN",
+        "-nan",
+        "+nan",
+        "inf",
+        "-inf",
+        "+inf",
+        "infinity",
+        "-Infinity",
+        "1e999",
+        "-1e999",
+        " inf ",
+    ];
+    for (args, option) in seconds_options() {
+        // The option is valid with a finite number.
+        let finite = with_option(&args, option, "4000000000");
+        let out = signring(&strs(&finite));
+        assert_ne!(
+            code(&out),
+            2,
+            "{finite:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for value in non_finite {
+            for form in [
+                with_option(&args, option, value),
+                with_option(&args, &format!("{option}={value}"), ""),
+            ] {
+                let out = signring(&strs(&form));
+                assert_eq!(code(&out), 2, "{form:?}");
+                assert!(out.stdout.is_empty(), "{form:?}");
+                let message = String::from_utf8(out.stderr).unwrap();
+                assert!(
+                    message.contains("expected a finite number of seconds"),
+                    "{form:?}: {message}"
+                );
+            }
+        }
+    }
+    // Finite extremes stay accepted: the library saturates them.
+    assert_eq!(
+        code(&signring(&["sign", "--timestamp", "--now", "-1e300", "v"])),
+        0
+    );
+    assert_eq!(code(&signring(&["rotate-plan", "--now", "1e300"])), 0);
+}
+
+/// `args` with `option` (and `value`, unless empty) inserted before the last
+/// argument, which is the positional one (or after `rotate-plan`).
+fn with_option(args: &[&'static str], option: &str, value: &str) -> Vec<String> {
+    let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let at = if all.len() == 1 { 1 } else { all.len() - 1 };
+    let mut inserted = vec![option.to_owned()];
+    if !value.is_empty() {
+        inserted.push(value.to_owned());
+    }
+    all.splice(at..at, inserted);
+    all
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}

@@ -572,3 +572,287 @@ fn check_key_reports_djangos_warnings() {
         "messages never contain a key"
     );
 }
+
+/// Runs with `stdin` piped in.
+fn run_with_input(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_signring"));
+    command.args(args);
+    for name in [
+        "SECRET_KEY_FALLBACKS",
+        "DEFAULT_HASHING_ALGORITHM",
+        "SESSION_COOKIE_AGE",
+        "PASSWORD_RESET_TIMEOUT",
+        "PASSWORD_RESET_TIMEOUT_DAYS",
+        "SIGNED_COOKIE_LEGACY_SALT_FALLBACK",
+    ] {
+        command.env_remove(name);
+    }
+    command.env("SECRET_KEY", KEY);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that exits before reading (a usage error) closes the pipe.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// A scratch directory removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("signring-django-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn file(&self, name: &str, content: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, content).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The stdout and exit code of `output`.
+fn outcome(output: &Output) -> (String, Option<i32>) {
+    (
+        String::from_utf8(output.stdout.clone()).unwrap(),
+        output.status.code(),
+    )
+}
+
+#[test]
+fn password_hashes_can_come_from_a_file_or_stdin() {
+    let scratch = Scratch::new("hash");
+    let plain = scratch.file("plain", PASSWORD.as_bytes());
+    let newline = scratch.file("newline", format!("{PASSWORD}\n").as_bytes());
+    let crlf = scratch.file("crlf", format!("{PASSWORD}\r\n").as_bytes());
+    let env = rotated_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let old_hash = out_env(
+        &["django", "auth-hash", PASSWORD],
+        &[("SECRET_KEY", OLD_KEY)],
+    );
+
+    // auth-hash, plain and --verify --json.
+    for extra in [&[][..], &["--verify", &old_hash, "--json"]] {
+        let argv = run(
+            &[&["django", "auth-hash"], extra, &[PASSWORD]].concat(),
+            &env,
+        );
+        assert_eq!(argv.status.code(), Some(0));
+        for file in [&plain, &newline, &crlf] {
+            let args = [
+                &["django", "auth-hash"],
+                extra,
+                &["--password-hash-file", file.as_str()],
+            ]
+            .concat();
+            assert_eq!(outcome(&run(&args, &env)), outcome(&argv), "{args:?}");
+        }
+        let args = [
+            &["django", "auth-hash"],
+            extra,
+            &["--password-hash-file", "-"],
+        ]
+        .concat();
+        for input in [PASSWORD.to_owned(), format!("{PASSWORD}\n")] {
+            let from_stdin = run_with_input(&args, &env, input.as_bytes());
+            assert_eq!(outcome(&from_stdin), outcome(&argv), "{input:?}");
+        }
+    }
+
+    // session rotate.
+    let session = format!(
+        r#"{{"_auth_user_id":"1","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"{old_hash}"}}"#
+    );
+    let row = out_env(
+        &[
+            "django",
+            "session",
+            "encode",
+            "--now",
+            "1600000000",
+            &session,
+        ],
+        &[("SECRET_KEY", OLD_KEY)],
+    );
+    let rotate = |how: &[&str], stdin: Option<&str>| {
+        let args = [&["django", "session", "rotate", "--json"], how, &[&row]].concat();
+        match stdin {
+            Some(input) => run_with_input(&args, &env, input.as_bytes()),
+            None => run(&args, &env),
+        }
+    };
+    let argv = rotate(&["--password-hash", PASSWORD], None);
+    assert_eq!(argv.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&argv.stdout).contains(r#""hash_rewritten":true"#));
+    for file in [&plain, &newline, &crlf] {
+        let from_file = rotate(&["--password-hash-file", file], None);
+        assert_eq!(outcome(&from_file), outcome(&argv), "{file}");
+    }
+    let from_stdin = rotate(
+        &["--password-hash-file", "-"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert_eq!(outcome(&from_stdin), outcome(&argv));
+    // A changed password is refused the same way from a file.
+    let changed = scratch.file("changed", b"pbkdf2_sha256$new\n");
+    let refused = rotate(&["--password-hash-file", &changed], None);
+    assert_eq!(
+        outcome(&refused),
+        (
+            "{\"ok\":false,\"error\":\"password_changed\"}\n".to_owned(),
+            Some(1)
+        )
+    );
+
+    // Usage errors: both forms, neither, more than one line, no such file.
+    let two_lines = scratch.file("two", format!("{PASSWORD}\ns3cond-l1ne\n").as_bytes());
+    let missing = scratch.0.join("missing");
+    let missing = missing.to_str().unwrap();
+    for args in [
+        &[
+            "django",
+            "auth-hash",
+            "--password-hash-file",
+            &plain,
+            PASSWORD,
+        ][..],
+        &["django", "auth-hash"],
+        &["django", "auth-hash", "--password-hash-file", &two_lines],
+        &["django", "auth-hash", "--password-hash-file", missing],
+        &[
+            "django",
+            "session",
+            "rotate",
+            "--password-hash",
+            PASSWORD,
+            "--password-hash-file",
+            &plain,
+            &row,
+        ],
+        &["django", "session", "rotate", &row],
+        &[
+            "django",
+            "session",
+            "rotate",
+            "--password-hash-file",
+            &two_lines,
+            &row,
+        ],
+    ] {
+        let out = run(args, &env);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let message = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !message.contains("s3cond") && !message.contains("salt$hash"),
+            "never the file's content: {message}"
+        );
+    }
+    let out = run_with_input(
+        &["django", "auth-hash", "--password-hash-file", "-"],
+        &[],
+        b"\xff\xfe\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "stdin that is not UTF-8");
+}
+
+#[test]
+fn reset_token_users_can_come_from_a_file_or_stdin() {
+    let scratch = Scratch::new("user");
+    let user_file = scratch.file("user.json", format!("{USER}\n").as_bytes());
+    let pretty = scratch.file(
+        "pretty.json",
+        b"{\n  \"pk\": 1,\n  \"password\": \"pbkdf2_sha256$600000$salt$hash\",\n  \"last_login\": null,\n  \"email\": \"a@example.com\"\n}\n",
+    );
+    let now = "2020-09-13T12:26:40";
+    let token = "aa518g-146e04a745ac3c480c258248aab4acaf";
+
+    let make = |how: &[&str], stdin: Option<&str>| {
+        let args = [&["django", "reset-token", "make", "--now", now], how].concat();
+        match stdin {
+            Some(input) => run_with_input(&args, &[], input.as_bytes()),
+            None => run(&args, &[]),
+        }
+    };
+    let argv = make(&[USER], None);
+    assert_eq!(outcome(&argv), (format!("{token}\n"), Some(0)));
+    for file in [&user_file, &pretty] {
+        assert_eq!(outcome(&make(&["--user-file", file], None)), outcome(&argv));
+    }
+    assert_eq!(
+        outcome(&make(&["--user-file", "-"], Some(USER))),
+        outcome(&argv)
+    );
+
+    let check = |how: &[&str], stdin: Option<&str>| {
+        let args = [
+            &["django", "reset-token", "check", "--json", "--now", now],
+            how,
+        ]
+        .concat();
+        match stdin {
+            Some(input) => run_with_input(&args, &[], input.as_bytes()),
+            None => run(&args, &[]),
+        }
+    };
+    let argv = check(&[USER, token], None);
+    assert_eq!(argv.status.code(), Some(0));
+    assert_eq!(
+        outcome(&check(&["--user-file", &user_file, token], None)),
+        outcome(&argv)
+    );
+    assert_eq!(
+        outcome(&check(&[token, "--user-file", &pretty], None)),
+        outcome(&argv),
+        "options may come after the token"
+    );
+    assert_eq!(
+        outcome(&check(&["--user-file", "-", token], Some(USER))),
+        outcome(&argv)
+    );
+    // A wrong token is still a verification failure.
+    let wrong = check(&["--user-file", &user_file, "aa518g-0000"], None);
+    assert_eq!(wrong.status.code(), Some(1));
+
+    for args in [
+        &[
+            "django",
+            "reset-token",
+            "make",
+            "--user-file",
+            &user_file,
+            USER,
+        ][..],
+        &["django", "reset-token", "make"],
+        &["django", "reset-token", "check", token],
+        &[
+            "django",
+            "reset-token",
+            "check",
+            "--user-file",
+            &user_file,
+            USER,
+            token,
+        ],
+        &["django", "reset-token", "check", "--user-file", &user_file],
+    ] {
+        assert_eq!(run(args, &[]).status.code(), Some(2), "{args:?}");
+    }
+}

@@ -781,3 +781,389 @@ fn rotate_plan_prints_a_numbered_plan_of_ids() {
         assert!(!all.contains(KEY) && !all.contains(OLD_KEY), "{args:?}");
     }
 }
+
+/// Unix seconds now, as the CLI's clock reads them.
+fn unix_now() -> i128 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i128::from(now.as_secs())
+}
+
+#[test]
+fn inspect_reports_extreme_timestamps_without_overflow() {
+    let min = i64::MIN;
+    let max = i64::MAX;
+    let messages = r#"[{"level":20,"message":"hi"}]"#;
+    // (value, --name, expected timestamp)
+    let cases: Vec<(String, Option<&str>, i64)> = vec![
+        (
+            new(&["sign", "--timestamp", "--now", "-1e300", "v"]),
+            None,
+            min,
+        ),
+        (
+            new(&["sign", "--timestamp", "--now", "1e300", "v"]),
+            None,
+            max,
+        ),
+        (
+            new(&["sign", "--timestamp", "--now=-9223372036854775808", "v"]),
+            None,
+            min,
+        ),
+        (new(&["sign", "--timestamp", "--now", "-1", "v"]), None, -1),
+        // Base62 beyond 64 bits, which the library saturates.
+        (
+            new(&[
+                "sign",
+                "--salt",
+                "django.core.signing.TimestampSigner",
+                "v:-zzzzzzzzzzzzzzzzzzzzzzzzz",
+            ]),
+            None,
+            min,
+        ),
+        (
+            new(&[
+                "sign",
+                "--salt",
+                "django.core.signing.TimestampSigner",
+                "v:zzzzzzzzzzzzzzzzzzzzzzzzz",
+            ]),
+            None,
+            max,
+        ),
+        (new(&["dumps", "--now", "-1e300", "[1]"]), None, min),
+        (
+            new(&["django", "session", "encode", "--now", "-1e300", "{}"]),
+            None,
+            min,
+        ),
+        (
+            new(&[
+                "django", "cookie", "set", "--name", "c", "--now", "1e300", "v",
+            ]),
+            Some("c"),
+            max,
+        ),
+        // The messages cookie's timestamp is read by the CLI itself.
+        (
+            new(&["django", "messages", "encode", "--now", "-1e300", messages]),
+            None,
+            min,
+        ),
+        (
+            new(&["django", "messages", "encode", "--now", "1e300", messages]),
+            None,
+            max,
+        ),
+    ];
+    for (value, name, timestamp) in cases {
+        let mut args = vec!["inspect"];
+        if let Some(name) = name {
+            args.extend(["--name", name]);
+        }
+        args.push(&value);
+        let before = unix_now();
+        let out = run(&args, &[("SECRET_KEY", KEY)]);
+        let after = unix_now();
+        assert_eq!(code(&out), 0, "{value}: {}", stderr(&out));
+        let text = stdout(&out);
+        let line = |name: &str| -> String {
+            let prefix = format!("{name}: ");
+            text.lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .unwrap_or_else(|| panic!("{name} in\n{text}"))
+                .to_owned()
+        };
+        assert!(
+            line("timestamp").starts_with(&format!("{timestamp} (")),
+            "{text}"
+        );
+        let age: i128 = line("age").strip_suffix(" s").unwrap().parse().unwrap();
+        let expected = |now: i128| now - i128::from(timestamp);
+        assert!(
+            (expected(before)..=expected(after)).contains(&age),
+            "{age} in\n{text}"
+        );
+
+        args.insert(1, "--json");
+        let report: Value =
+            serde_json::from_str(&stdout(&run(&args, &[("SECRET_KEY", KEY)]))).unwrap();
+        assert_eq!(report["timestamp"], json!(timestamp), "{value}");
+    }
+}
+
+/// Spawns `resign` and feeds it `chunks` one after the other; `probe` runs
+/// with the child's pid after the chunk at that index was written.
+fn resign_streaming(
+    env: &[(&str, &str)],
+    chunks: &[Vec<u8>],
+    probe: Option<(usize, &dyn Fn(u32))>,
+) -> Output {
+    let mut child = command(&["resign", "--timestamp"], env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for (index, chunk) in chunks.iter().enumerate() {
+        stdin.write_all(chunk).unwrap();
+        if let Some((at, probe)) = probe
+            && at == index
+        {
+            probe(child.id());
+        }
+    }
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// The peak resident memory of a running process, in KiB (Linux).
+#[cfg(target_os = "linux")]
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn resign_skips_over_long_lines_without_buffering_them() {
+    let limit = 4 << 20; // signring::DEFAULT_MAX_INPUT_LEN
+    let env = [("SECRET_KEY", KEY), ("SECRET_KEY_FALLBACKS", &fallbacks())];
+    let stale = old(&["sign", "--timestamp", "--now", NOW, "a"]);
+    let fresh = new(&["sign", "--timestamp", "--now", NOW, "b"]);
+    let resigned = new(&["sign", "--timestamp", "--now", NOW, "a"]);
+    let line = |text: &str| format!("{text}\n").into_bytes();
+
+    // One byte over the limit, then the lines after it.
+    let mut over = vec![b'x'; limit + 1];
+    over.push(b'\n');
+    let out = resign_streaming(
+        &env,
+        &[line(&stale), over, line(&fresh), line(&stale)],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        [
+            resigned.as_str(),
+            "!error malformed",
+            fresh.as_str(),
+            resigned.as_str()
+        ]
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "resign: 4 read, 1 fresh, 2 re-signed, 1 failed"
+    );
+
+    // A 100 MB line, written in pieces: the command reads past it with its
+    // memory bounded, and goes on with the next lines.
+    let piece = vec![b'y'; 1 << 20];
+    let mut chunks = vec![line(&fresh)];
+    chunks.extend(std::iter::repeat_n(piece, 100));
+    chunks.push(b"\n".to_vec());
+    let huge_end = chunks.len() - 1;
+    chunks.push(line(&stale));
+    // The last line has no newline.
+    chunks.push(fresh.clone().into_bytes());
+    #[cfg(target_os = "linux")]
+    let probe = |pid: u32| {
+        // By now the child has read all but a pipe's worth of the 100 MB.
+        let peak = peak_rss_kib(pid);
+        assert!(peak < 64 * 1024, "peak RSS {peak} KiB for a 100 MB line");
+    };
+    #[cfg(target_os = "linux")]
+    let probe: Option<(usize, &dyn Fn(u32))> = Some((huge_end, &probe));
+    #[cfg(not(target_os = "linux"))]
+    let probe: Option<(usize, &dyn Fn(u32))> = {
+        let _ = huge_end;
+        None
+    };
+    let out = resign_streaming(&env, &chunks, probe);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        [
+            fresh.as_str(),
+            "!error malformed",
+            resigned.as_str(),
+            fresh.as_str()
+        ]
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "resign: 4 read, 2 fresh, 1 re-signed, 1 failed"
+    );
+}
+
+#[test]
+fn rotate_plan_counts_the_grace_period_from_the_last_promotion() {
+    let (new_id, old_id) = key_ids();
+    let start = 1_800_000_000_i64;
+    // The fleet takes 30 days to stage the key everywhere.
+    let promotion = start + 30 * 86_400;
+    let grace = 1_209_600;
+    let plan = rotated_json(&[
+        "rotate-plan",
+        "--json",
+        "--now",
+        &start.to_string(),
+        "--promote-at",
+        &promotion.to_string(),
+    ]);
+    assert_eq!(plan["now"], start);
+    assert_eq!(plan["promote_at"], promotion);
+    assert_eq!(plan["grace"], grace);
+    let phases = plan["phases"].as_array().unwrap();
+    assert_eq!(phases[0]["not_before"], start);
+    assert_eq!(phases[1]["not_before"], promotion);
+    assert_eq!(phases[1]["keys"][1]["id"], new_id.as_str());
+    assert_eq!(
+        phases[1]["keys"][1]["not_after"],
+        promotion + grace,
+        "the old key verifies for the whole grace period after the promotion"
+    );
+    assert_eq!(phases[2]["not_before"], promotion + grace);
+    assert_eq!(phases[2]["retire"], json!([new_id, old_id]));
+
+    // The text plan says the same.
+    let out = rotated(&[
+        "rotate-plan",
+        "--now",
+        &start.to_string(),
+        "--promote-at",
+        &promotion.to_string(),
+    ]);
+    let text = stdout(&out);
+    // 1800000000 + 30 days and + 44 days.
+    assert!(
+        text.contains("2. promote (not before 2027-02-14T08:00:00Z)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3. retire (not before 2027-02-28T08:00:00Z)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("verifies until 2027-02-28T08:00:00Z"),
+        "{text}"
+    );
+
+    // A fractional promotion rounds up, never shortening the grace period.
+    let plan = rotated_json(&[
+        "rotate-plan",
+        "--json",
+        "--now",
+        "100",
+        "--promote-at",
+        "200.5",
+        "--grace",
+        "60",
+    ]);
+    assert_eq!(plan["phases"][2]["not_before"], 261);
+    // Without --promote-at the promotion is the plan's start.
+    let plan = rotated_json(&["rotate-plan", "--json", "--now", "100", "--grace", "60"]);
+    assert_eq!(plan["promote_at"], 100);
+    assert_eq!(plan["phases"][2]["not_before"], 160);
+    // Promoting before staging is refused.
+    let out = rotated(&["rotate-plan", "--now", "100", "--promote-at", "99"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--promote-at"), "{}", stderr(&out));
+}
+
+#[test]
+fn hostile_inputs_fail_cleanly() {
+    let env = [("SECRET_KEY", KEY)];
+    // No panic (exit 101) anywhere.
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["django", "cookie", "set", "--name", "", "v"], 0),
+        (vec!["django", "cookie", "get", "--name", "", "v:1:x"], 1),
+        (vec!["inspect", "--name", "", "v:1:x"], 1),
+        (vec!["rotate-plan", "--grace", "18446744073709551615"], 0),
+        (vec!["rotate-plan", "--max-age", "18446744073709551615"], 0),
+        (vec!["rotate-plan", "--grace", "-1"], 2),
+        (
+            vec!["rotate-plan", "--now", "1e300", "--promote-at", "1e308"],
+            0,
+        ),
+        (vec!["sign", "--sep", "", "v"], 2),
+    ];
+    for (args, expected) in cases {
+        let out = run(&args, &env);
+        assert_eq!(code(&out), expected, "{args:?}: {}", stderr(&out));
+    }
+    for (name, value) in [
+        ("SESSION_COOKIE_AGE", "-9223372036854775808"),
+        ("SESSION_COOKIE_AGE", "9223372036854775807"),
+        ("PASSWORD_RESET_TIMEOUT", "-9223372036854775808"),
+    ] {
+        let out = run(
+            &["rotate-plan", "--json"],
+            &[("SECRET_KEY", KEY), (name, value)],
+        );
+        assert_eq!(code(&out), 0, "{name}={value}: {}", stderr(&out));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn environment_that_is_not_utf8_is_a_configuration_error() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let bad = std::ffi::OsStr::from_bytes(b"\xff\xfe");
+    // Before, these were taken as unset: fallbacks silently dropped, a
+    // timeout silently back to its default.
+    for (name, args) in [
+        ("SECRET_KEY_FALLBACKS", &["sign", "v"][..]),
+        ("SESSION_COOKIE_AGE", &["django", "session", "encode", "{}"]),
+        (
+            "PASSWORD_RESET_TIMEOUT",
+            &[
+                "django",
+                "reset-token",
+                "make",
+                r#"{"pk":1,"password":"x"}"#,
+            ],
+        ),
+        (
+            "SIGNED_COOKIE_LEGACY_SALT_FALLBACK",
+            &["django", "cookie", "get", "--name", "n", "v:1:x"],
+        ),
+    ] {
+        let out = command(args, &[("SECRET_KEY", KEY)])
+            .env(name, bad)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{name}");
+        assert_eq!(
+            stderr(&out).trim(),
+            format!("signring: {name} is not UTF-8")
+        );
+    }
+    let out = command(&["--django", "3.2", "sign", "v"], &[("SECRET_KEY", KEY)])
+        .env("DEFAULT_HASHING_ALGORITHM", bad)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn keys_files_are_read_with_a_bound() {
+    // /dev/zero never ends (and is valid UTF-8): before, the CLI read it until
+    // memory ran out.
+    let out = run(&["--keys-file", "/dev/zero", "sign", "v"], &[]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out).trim(),
+        "signring: keys file is larger than 1048576 bytes"
+    );
+}

@@ -30,7 +30,10 @@ pub const DEFAULT_PASSWORD_RESET_TIMEOUT: i64 = 259_200;
 /// let user = ResetUser::new("1", "pbkdf2_sha256$600000$salt$hash").email("a@example.com");
 /// assert_eq!(user.pk, "1");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the pk, `last_login` and whether there is an e-mail address,
+/// never the password hash (nor the address).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResetUser {
     /// `str(user.pk)`: decimal for integers, hyphenated for UUIDs.
@@ -41,6 +44,17 @@ pub struct ResetUser {
     pub last_login: Option<PrimitiveDateTime>,
     /// The e-mail address (`EMAIL_FIELD`), empty when none; used from 3.2.
     pub email: String,
+}
+
+impl core::fmt::Debug for ResetUser {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ResetUser")
+            .field("pk", &self.pk)
+            .field("password", &"[redacted]")
+            .field("last_login", &self.last_login)
+            .field("has_email", &!self.email.is_empty())
+            .finish()
+    }
 }
 
 impl ResetUser {
@@ -503,5 +517,26 @@ mod tests {
         assert_eq!(base36(7195), "5jv");
         assert_eq!(parse_base36("5JV"), None);
         assert_eq!(parse_base36("zzzzzzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn debug_redacts_the_password_hash() {
+        let at = time::macros::datetime!(2020-09-13 12:26:40);
+        let user = ResetUser::new("42", "pbkdf2_sha256$600000$s3cr3tsalt$h4sh")
+            .email("someone@example.com")
+            .last_login(at);
+        let shown = format!("{user:?}");
+        assert!(!shown.contains("pbkdf2"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(!shown.contains("someone@example.com"), "{shown}");
+        assert!(shown.contains(r#"pk: "42""#), "{shown}");
+        assert!(shown.contains("password: \"[redacted]\""), "{shown}");
+        assert!(shown.contains("has_email: true"), "{shown}");
+        assert!(shown.contains("2020-09-13"), "{shown}");
+        let pretty = format!("{user:#?}");
+        assert!(!pretty.contains("h4sh"), "{pretty}");
+        let bare = format!("{:?}", ResetUser::new("7", "!unusable"));
+        assert!(!bare.contains("unusable"), "{bare}");
+        assert!(bare.contains("has_email: false") && bare.contains("last_login: None"));
     }
 }
