@@ -143,9 +143,7 @@ impl KeyRing {
     /// ```
     pub fn require_strong_keys(self, version: DjangoVersion) -> crate::error::ConfigResult<Self> {
         match check_keys(&self, version).into_iter().next() {
-            Some(warning) => Err(crate::ConfigError::WeakKey(
-                warning.setting,
-            )),
+            Some(warning) => Err(crate::ConfigError::WeakKey(warning.setting)),
             None => Ok(self),
         }
     }

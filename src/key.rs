@@ -107,9 +107,8 @@ impl SecretKey {
             let mut key = Vec::with_capacity(LENGTH);
             let mut random = [0u8; 64];
             while key.len() < LENGTH {
-                getrandom::fill(&mut random).map_err(|_| {
-                    ConfigError::Source("the OS random generator failed".into())
-                })?;
+                getrandom::fill(&mut random)
+                    .map_err(|_| ConfigError::Source("the OS random generator failed".into()))?;
                 key.extend(
                     random
                         .iter()
@@ -200,10 +199,7 @@ mod tests {
 
     #[test]
     fn empty_keys_are_refused() {
-        assert_eq!(
-            SecretKey::new("").unwrap_err(),
-            ConfigError::EmptyKey
-        );
+        assert_eq!(SecretKey::new("").unwrap_err(), ConfigError::EmptyKey);
         assert!(SecretKey::from_vec(Vec::new()).is_err());
     }
 }

@@ -118,8 +118,6 @@ impl KeyedRing {
         self.meta.get(index).map_or(KeyRole::Fallback, |m| m.1)
     }
 
-
-
     /// The record of a verification by the key at `found.index`; `stale_format`
     /// adds staleness that comes from the format or algorithm, never from a
     /// staged key.

@@ -172,9 +172,8 @@ impl KeyLoader {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn keys_file(&self, path: impl AsRef<Path>) -> ConfigResult<KeyRing> {
-        let mut text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::Source(format!("cannot read the keys file: {}", e.kind()))
-        })?;
+        let mut text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Source(format!("cannot read the keys file: {}", e.kind())))?;
         let ring = self.keys_text(&text);
         text.zeroize();
         ring
@@ -222,7 +221,10 @@ impl KeyLoader {
                     .map_or(0, |i| i + 1),
                 None => 0,
             };
-            format!("keys file line {}", lines.get(position).copied().unwrap_or(0))
+            format!(
+                "keys file line {}",
+                lines.get(position).copied().unwrap_or(0)
+            )
         })
     }
 
@@ -280,9 +282,8 @@ impl KeyLoader {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn ring_file(&self, path: impl AsRef<Path>) -> ConfigResult<KeyRing> {
-        let mut text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::Source(format!("cannot read the ring file: {}", e.kind()))
-        })?;
+        let mut text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Source(format!("cannot read the ring file: {}", e.kind())))?;
         let config: core::result::Result<RingConfig, _> = json::from_str(&text);
         text.zeroize();
         let config = config.map_err(|e| {
@@ -292,11 +293,7 @@ impl KeyLoader {
     }
 
     /// Refuses `ring` if a key is weak, naming it with `name(setting)`.
-    fn checked(
-        &self,
-        ring: KeyRing,
-        name: impl Fn(&str) -> String,
-    ) -> ConfigResult<KeyRing> {
+    fn checked(&self, ring: KeyRing, name: impl Fn(&str) -> String) -> ConfigResult<KeyRing> {
         if self.allow_weak {
             return Ok(ring);
         }
@@ -569,7 +566,9 @@ mod tests {
 
     #[test]
     fn key_files_skip_empty_lines_and_comments_and_need_a_key() {
-        let text = format!("# keys for prod\r\n{CURRENT}\r\n\n#\n# previous key retired 2024-05\n{PREVIOUS}\n");
+        let text = format!(
+            "# keys for prod\r\n{CURRENT}\r\n\n#\n# previous key retired 2024-05\n{PREVIOUS}\n"
+        );
         let ring = KeyRing::from_keys_text(&text).unwrap();
         assert_eq!(ring.key_count(), 2);
         assert_eq!(ring.current(), &crate::SecretKey::new(CURRENT).unwrap());
@@ -634,7 +633,10 @@ mod tests {
     fn ring_configs_refuse_weak_repeated_and_non_finite_entries() {
         let load = |text: String| json::from_str::<RingConfig>(&text).unwrap().to_ring();
         assert_eq!(
-            load(format!(r#"{{"current": {{"secret": "{CURRENT}"}}, "staged": [{{"secret": "weak"}}]}}"#)).unwrap_err(),
+            load(format!(
+                r#"{{"current": {{"secret": "{CURRENT}"}}, "staged": [{{"secret": "weak"}}]}}"#
+            ))
+            .unwrap_err(),
             ConfigError::WeakKey("staged[0]".into())
         );
         assert_eq!(

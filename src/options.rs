@@ -288,10 +288,7 @@ macro_rules! option_setters {
         }
 
         /// The observer (see [`Options::observer`](crate::Options::observer)).
-        pub fn observer(
-            mut self,
-            observer: ::std::sync::Arc<dyn $crate::VerifyObserver>,
-        ) -> Self {
+        pub fn observer(mut self, observer: ::std::sync::Arc<dyn $crate::VerifyObserver>) -> Self {
             self.options = self.options.observer(observer);
             self
         }
@@ -325,7 +322,9 @@ impl Options {
     /// Django 2.2 has no `algorithm` option and only signs with SHA-1.
     pub(crate) fn resolved_algorithm(&self) -> Result<Algorithm, ConfigError> {
         match self.algorithm {
-            Some(algorithm) if !self.django.has_algorithm_option() && algorithm != Algorithm::Sha1 => {
+            Some(algorithm)
+                if !self.django.has_algorithm_option() && algorithm != Algorithm::Sha1 =>
+            {
                 Err(ConfigError::Unsupported("algorithm other than sha1"))
             }
             Some(algorithm) => Ok(algorithm),

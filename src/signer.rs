@@ -146,10 +146,6 @@ impl<'r, S> SignerBuilder<'r, S> {
         self
     }
 
-
-
-
-
     /// Whether to also accept SHA-1 signatures made with the current key, as
     /// Django 3.1–3.2 do (on by default for [`DjangoVersion::V3_2`] only). Such
     /// values verify as stale. Turning it on for newer versions reads values a
@@ -173,12 +169,6 @@ impl<'r, S> SignerBuilder<'r, S> {
         self.legacy_sha1 = Some(accept);
         self
     }
-
-
-
-
-
-
 
     option_setters!();
 
@@ -483,9 +473,7 @@ impl Signer {
         message: &'a str,
         found: Found,
     ) -> Verified<'a, T> {
-        let record = self
-            .keys
-            .record(found, found.algorithm != self.algorithm);
+        let record = self.keys.record(found, found.algorithm != self.algorithm);
         Verified::new(value, record, input, message, self.purpose)
     }
 
@@ -536,7 +524,13 @@ impl Signer {
             && self.keys.usable(0, now)
         {
             let algorithm = Algorithm::Sha1;
-            return Ok((message, Found { index: 0, algorithm }));
+            return Ok((
+                message,
+                Found {
+                    index: 0,
+                    algorithm,
+                },
+            ));
         }
         Err(Error::BadSignature)
     }
@@ -556,8 +550,6 @@ impl Signer {
         }
     }
 }
-
-
 
 fn tag_matches(key: &MacKey, message: &str, expected: &[u8]) -> Choice {
     Choice::from(u8::from(key.verify(message.as_bytes(), expected)))

@@ -9,7 +9,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use signring::{Algorithm, FixedClock, KeyRing, MaxAge, RingKey, Signer, TimestampSigner, UnixTime};
+use signring::{
+    Algorithm, FixedClock, KeyRing, MaxAge, RingKey, Signer, TimestampSigner, UnixTime,
+};
 
 struct Counting;
 

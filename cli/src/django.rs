@@ -421,7 +421,7 @@ pub(crate) fn run(
             let password_hash =
                 &*password_hash_input(argument.as_deref(), password_hash_file.as_deref())?;
             let algorithm = algorithm.or(hashing_algorithm(version)?);
-            let auth = SessionAuthHash::new(ring, version, algorithm)?;
+            let auth = SessionAuthHash::new(ring, &auth_options(version, algorithm))?;
             let Some(stored) = verify else {
                 println!("{}", auth.hash(password_hash));
                 return Ok(());
@@ -518,13 +518,14 @@ fn session(
                 .decode_at(data, at(options.now))
                 .map_err(verification(*json))?;
             if *json {
-                Report::ok(decoded.key_index, decoded.stale)
+                Report::ok(decoded.record.key_index, decoded.record.stale)
                     .with("session", Value::Object(decoded.session))
                     .with("format", text(decoded.format.as_str()))
-                    .with("algorithm", text(decoded.algorithm.name()))
+                    .with("algorithm", text(decoded.record.algorithm.name()))
                     .with(
                         "timestamp",
                         decoded
+                            .record
                             .timestamp
                             .map_or(Value::Null, |t| Value::Integer(t.into())),
                     )
@@ -543,7 +544,7 @@ fn session(
             let password_hash =
                 password_hash_input(argument.as_deref(), password_hash_file.as_deref())?;
             let algorithm = hashing_algorithm(version)?;
-            let auth = SessionAuthHash::new(ring, version, algorithm)?;
+            let auth = SessionAuthHash::new(ring, &auth_options(version, algorithm))?;
             let codec = session_codec(options, ring, version)?;
             let rotated = codec.rotate_at(
                 data,
@@ -557,7 +558,7 @@ fn session(
                 Err(other) => return Err(Failure::Rotation(other, *json)),
             };
             if *json {
-                Report::ok(rotated.key_index, rotated.was_stale)
+                Report::ok(rotated.record.key_index, rotated.was_stale)
                     .with("value", text(&rotated.data))
                     .with("format", text(rotated.format.as_str()))
                     .with("hash_rewritten", Value::Bool(rotated.hash_rewritten))
@@ -686,10 +687,13 @@ fn cookie(command: &CookieCommand, ring: &KeyRing, version: DjangoVersion) -> Re
                 .unsign_at(&cookie_value, at(options.now))
                 .map_err(verification(options.json))?;
             if options.json {
-                Report::ok(verified.key_index, verified.stale)
+                Report::ok(verified.record.key_index, verified.record.stale)
                     .with("value", text(verified.value))
                     .with("salt_variant", text(verified.salt_variant.as_str()))
-                    .with("timestamp", Value::Integer(verified.timestamp.into()))
+                    .with(
+                        "timestamp",
+                        Value::Integer(verified.record.timestamp.unwrap_or_default().into()),
+                    )
                     .print();
             } else {
                 println!("{}", verified.value);
@@ -842,7 +846,7 @@ fn messages(
                 .map_err(verification(*json))?;
             let list = messages_json(&decoded.messages, decoded.not_finished);
             if *json {
-                Report::ok(decoded.key_index, decoded.stale)
+                Report::ok(decoded.record.key_index, decoded.record.stale)
                     .with("messages", list)
                     .with("format", text(decoded.format.as_str()))
                     .print();
@@ -861,5 +865,14 @@ pub(crate) fn rotate_error_kind(error: &RotateError) -> &'static str {
         RotateError::UserGone => "user_gone",
         RotateError::NoAuthHash => "no_auth_hash",
         _ => "password_changed",
+    }
+}
+
+/// The auth hash's options: the release and, where given, the algorithm.
+fn auth_options(version: DjangoVersion, algorithm: Option<Algorithm>) -> signring::Options {
+    let options = signring::Options::new().django(version);
+    match algorithm {
+        Some(algorithm) => options.algorithm(algorithm),
+        None => options,
     }
 }

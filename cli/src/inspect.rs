@@ -11,7 +11,8 @@ use signring::django::{
 };
 use signring::json::{Map, Value};
 use signring::{
-    Algorithm, DUMPS_SALT, DjangoVersion, Error, KeyRing, Signer, TimestampSigner, UnixTime,
+    Algorithm, ConfigError, DUMPS_SALT, DjangoVersion, Error, KeyRing, Signer, TimestampSigner,
+    UnixTime,
 };
 
 use crate::django::{hashing_algorithm, messages_json};
@@ -133,7 +134,7 @@ fn age(now: UnixTime, timestamp: i64) -> i128 {
 impl Inspector<'_> {
     /// A `TimestampSigner` with `salt` that also reads the SHA-1 signatures
     /// Django 3.1–3.2 accepted.
-    fn timestamp_signer(&self, salt: &str) -> Result<TimestampSigner, Error> {
+    fn timestamp_signer(&self, salt: &str) -> Result<TimestampSigner, ConfigError> {
         let mut builder = TimestampSigner::builder(self.ring)
             .salt(salt)
             .django(self.version)
@@ -144,7 +145,7 @@ impl Inspector<'_> {
         builder.build()
     }
 
-    fn signer(&self, salt: &str) -> Result<Signer, Error> {
+    fn signer(&self, salt: &str) -> Result<Signer, ConfigError> {
         let mut builder = Signer::builder(self.ring)
             .salt(salt)
             .django(self.version)
@@ -282,9 +283,9 @@ impl Inspector<'_> {
         Ok(Some(Found {
             format,
             salt: salt.to_owned(),
-            key_index: decoded.key_index,
-            stale: decoded.stale,
-            timestamp: decoded.timestamp,
+            key_index: decoded.record.key_index,
+            stale: decoded.record.stale,
+            timestamp: decoded.record.timestamp,
             value: Value::Object(decoded.session),
             note: None,
         }))
@@ -313,9 +314,9 @@ impl Inspector<'_> {
         Ok(Some(Found {
             format: "signed_cookie",
             salt,
-            key_index: verified.key_index,
-            stale: verified.stale,
-            timestamp: Some(verified.timestamp),
+            key_index: verified.record.key_index,
+            stale: verified.record.stale,
+            timestamp: verified.record.timestamp,
             value: text(verified.value),
             note: Some(format!("salt variant {}", verified.salt_variant.as_str())),
         }))
@@ -340,8 +341,8 @@ impl Inspector<'_> {
         Ok(Some(Found {
             format,
             salt: MESSAGES_SALT.to_owned(),
-            key_index: decoded.key_index,
-            stale: decoded.stale,
+            key_index: decoded.record.key_index,
+            stale: decoded.record.stale,
             timestamp,
             value: messages_json(&decoded.messages, decoded.not_finished),
             note: None,

@@ -18,15 +18,18 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use signring::json::{self, Value};
 use signring::{
-    Algorithm, DUMPS_SALT, DjangoVersion, Error, MaxAge, Signer, SignerBuilder, TimestampSigner,
-    UnixTime, Verified,
+    Algorithm, ConfigError, DUMPS_SALT, DjangoVersion, Error, MaxAge, Signer, SignerBuilder,
+    TimestampSigner, UnixTime, Verified,
 };
 
 /// Sign and verify values exactly as Django does, with a key ring.
 ///
 /// Keys: SECRET_KEY is the current key and SECRET_KEY_FALLBACKS a JSON array of
-/// older keys, tried in order; or --keys-file FILE (first line current, each
-/// further line a fallback). Keys are never taken from the command line.
+/// older keys, tried in order; or --keys-file FILE (first key current, each
+/// further one a fallback; "# " starts a comment); or --ring FILE (JSON with
+/// current, fallbacks and staged keys, ids and not_after). Keys that fail
+/// Django's W009/W025 checks are refused unless --allow-weak-keys. Keys are
+/// never taken from the command line.
 ///
 /// Exit codes: 0 ok, 1 verification failed, 2 usage or configuration error.
 #[derive(Debug, Parser)]
@@ -35,9 +38,16 @@ struct Cli {
     /// The Django release on the other side.
     #[arg(long, global = true, default_value = "6.1", value_parser = parse_version)]
     django: DjangoVersion,
-    /// Read the keys from FILE instead of the environment.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Read the keys from FILE (one per line) instead of the environment.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "ring")]
     keys_file: Option<PathBuf>,
+    /// Read the ring from FILE: JSON {"current": {"secret", "id", "not_after"},
+    /// "fallbacks": [...], "staged": [...]}.
+    #[arg(long, global = true, value_name = "FILE")]
+    ring: Option<PathBuf>,
+    /// Accept keys that fail Django's W009/W025 checks (tests, fixtures).
+    #[arg(long, global = true)]
+    allow_weak_keys: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -224,11 +234,11 @@ pub(crate) struct Common {
 }
 
 fn parse_version(text: &str) -> Result<DjangoVersion, String> {
-    text.parse().map_err(|e: Error| e.to_string())
+    text.parse().map_err(|e: ConfigError| e.to_string())
 }
 
 pub(crate) fn parse_algorithm(text: &str) -> Result<Algorithm, String> {
-    text.parse().map_err(|e: Error| e.to_string())
+    text.parse().map_err(|e: ConfigError| e.to_string())
 }
 
 /// Seconds as a finite number: `nan`, `inf` and numbers too large for a
@@ -258,9 +268,21 @@ pub(crate) enum Failure {
     Silent,
 }
 
+impl From<ConfigError> for Failure {
+    fn from(error: ConfigError) -> Self {
+        Failure::Config(format!("invalid configuration: {error}"))
+    }
+}
+
 impl From<Error> for Failure {
+    /// The type decides the exit code: a value that does not verify is 1; a
+    /// request no value could satisfy (re-signing for another signer, a reset
+    /// token before 2001) is a usage error, 2.
     fn from(error: Error) -> Self {
-        Failure::Config(error.to_string())
+        match error {
+            Error::Unsupported(_) | Error::OtherSigner => Failure::Config(error.to_string()),
+            error => Failure::Verification(error, false),
+        }
     }
 }
 
@@ -304,7 +326,20 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         println!("{}", key.as_str());
         return Ok(());
     }
-    let ring = keys::load(cli.keys_file.as_deref()).map_err(Failure::Config)?;
+    let source = match (&cli.keys_file, &cli.ring) {
+        (Some(path), _) => keys::Source::KeysFile(path),
+        (None, Some(path)) => keys::Source::RingFile(path),
+        (None, None) => keys::Source::Environment,
+    };
+    // `django check-key` exists to report weak keys, so it loads them.
+    let checking = matches!(
+        &cli.command,
+        Command::Django {
+            command: django::Command::CheckKey { .. }
+        }
+    );
+    let ring =
+        keys::load(source, cli.django, cli.allow_weak_keys || checking).map_err(Failure::Config)?;
     let version = cli.django;
     match &cli.command {
         Command::Sign {

@@ -164,16 +164,19 @@ pub(crate) fn run(
     // The rotation, run on the real ring with a stand-in for the next key.
     let stand_in = keygen::generate(version).map_err(Failure::Config)?;
     let next = RingKey::new(stand_in.as_str())?.id(NEW_ID);
-    let staged = plan.stage(ring.clone().retire_expired(now), next)?;
-    let promoted = plan.promote(staged.clone(), promote_at)?;
+    let mut staged = ring.clone();
+    staged.retire_expired(now);
+    plan.stage(&mut staged, next)?;
+    let mut promoted = staged.clone();
+    plan.promote(&mut promoted, promote_at)?;
     // Just past the grace period, the old key is retirable; the older
     // fallbacks go with it.
-    let retired = plan
-        .retire(
-            promoted.clone(),
-            UnixTime::from_secs_f64(retire_at.as_secs_f64() + 1.0),
-        )
-        .without_fallbacks();
+    let mut retired = promoted.clone();
+    plan.retire(
+        &mut retired,
+        UnixTime::from_secs_f64(retire_at.as_secs_f64() + 1.0),
+    );
+    let retired = retired.without_fallbacks();
     let old_id = ring
         .id(0)
         .map_or(String::new(), |id| id.as_str().to_owned());

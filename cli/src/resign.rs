@@ -172,12 +172,12 @@ impl Resigner {
         match self {
             Self::Plain(signer) => match signer.unsign(value) {
                 Ok(verified) if !verified.is_stale() => Outcome::Fresh,
-                Ok(verified) => Outcome::Resigned(signer.resign(&verified)),
+                Ok(verified) => resigned(signer.resign(&verified)),
                 Err(error) => Outcome::Failed(error_kind(&error)),
             },
             Self::Timed(signer) => match signer.unsign_at(value, now) {
                 Ok(verified) if !verified.is_stale() => Outcome::Fresh,
-                Ok(verified) => Outcome::Resigned(signer.resign(&verified)),
+                Ok(verified) => resigned(signer.resign(&verified)),
                 Err(error) => Outcome::Failed(error_kind(&error)),
             },
             // The payload is parsed (without building a tree) so that what
@@ -185,7 +185,7 @@ impl Resigner {
             Self::Object(signer) => {
                 match signer.unsign_object_at::<serde::de::IgnoredAny>(value, now) {
                     Ok(verified) if !verified.is_stale() => Outcome::Fresh,
-                    Ok(verified) => Outcome::Resigned(signer.resign(&verified)),
+                    Ok(verified) => resigned(signer.resign(&verified)),
                     Err(error) => Outcome::Failed(error_kind(&error)),
                 }
             }
@@ -200,19 +200,23 @@ impl Resigner {
                     value
                 };
                 match cookie.unsign_at(cookie_value, now) {
-                    Ok(verified) if !verified.stale => Outcome::Fresh,
-                    Ok(verified) => {
-                        let fresh = cookie.resign(&verified);
-                        Outcome::Resigned(if quoted {
-                            quote_cookie_value(&fresh)
-                        } else {
-                            fresh
-                        })
-                    }
+                    Ok(verified) if !verified.record.stale => Outcome::Fresh,
+                    Ok(verified) => match cookie.resign(&verified) {
+                        Ok(fresh) if quoted => Outcome::Resigned(quote_cookie_value(&fresh)),
+                        result => resigned(result),
+                    },
                     Err(error) => Outcome::Failed(error_kind(&error)),
                 }
             }
         }
+    }
+}
+
+/// The outcome of re-signing a stale value.
+fn resigned(result: Result<String, signring::Error>) -> Outcome {
+    match result {
+        Ok(fresh) => Outcome::Resigned(fresh),
+        Err(error) => Outcome::Failed(error_kind(&error)),
     }
 }
 
@@ -223,14 +227,14 @@ fn resign_session(
     now: UnixTime,
 ) -> Outcome {
     let decoded = match codec.decode_at(value, now) {
-        Ok(decoded) if !decoded.stale => return Outcome::Fresh,
+        Ok(decoded) if !decoded.record.stale => return Outcome::Fresh,
         Ok(decoded) => decoded,
         Err(error) => return Outcome::Failed(error_kind(&error)),
     };
     if decoded.format == SessionFormat::Signed && codec.writes() == SessionFormat::Signed {
         // Same format: a new signature over the same payload and timestamp.
         return match signer.unsign_at(value, now) {
-            Ok(verified) => Outcome::Resigned(signer.resign(&verified)),
+            Ok(verified) => resigned(signer.resign(&verified)),
             Err(error) => Outcome::Failed(error_kind(&error)),
         };
     }

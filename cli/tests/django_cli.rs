@@ -442,7 +442,7 @@ fn signed_cookies_follow_each_release() {
     let read = get("5.2", &[]);
     assert_eq!(
         String::from_utf8(read.stdout).unwrap().trim(),
-        r#"{"ok":true,"key_index":0,"stale":true,"value":"value","salt_variant":"legacy","timestamp":1600000000}"#
+        r#"{"ok":true,"key_index":0,"stale":false,"value":"value","salt_variant":"legacy","timestamp":1600000000}"#
     );
     assert_eq!(
         get("5.2", &[("SIGNED_COOKIE_LEGACY_SALT_FALLBACK", "false")])

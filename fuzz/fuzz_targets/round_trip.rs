@@ -165,6 +165,6 @@ fuzz_target!(|input: Input| {
             json::to_vec(&decoded.session).expect("serializes"),
             expected
         );
-        assert_eq!(decoded.key_index, 0);
+        assert_eq!(decoded.record.key_index, 0);
     }
 });

@@ -50,8 +50,8 @@ fn check(codec: &SessionCodec, data: &str, signed_by_us: bool) {
         let again = codec
             .decode_at(&rotated.data, NOW)
             .expect("a rotated session decodes");
-        assert_eq!(again.key_index, 0);
-        assert!(!again.stale);
+        assert_eq!(again.record.key_index, 0);
+        assert!(!again.record.stale);
     }
 }
 

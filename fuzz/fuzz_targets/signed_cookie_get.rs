@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
             .unsign_at(&signed, NOW)
             .expect("a cookie signed now verifies");
         assert_eq!(
-            (verified.value, verified.key_index, verified.stale),
+            (verified.value, verified.record.key_index, verified.record.stale),
             (text, 0, false)
         );
     }

@@ -193,7 +193,13 @@ impl SessionAuthHash {
         if legacy {
             self.keys.observe(Some(0), true);
             let algorithm = Algorithm::Sha1;
-            return Some(self.keys.record(Found { index: 0, algorithm }, true));
+            return Some(self.keys.record(
+                Found {
+                    index: 0,
+                    algorithm,
+                },
+                true,
+            ));
         }
         self.keys.observe(None, false);
         None
@@ -381,10 +387,7 @@ impl SessionCodec {
         // they are: re-encoding a staged key's session would move it back to
         // the older key.
         let data = if was_stale {
-            let timestamp = decoded
-                .record
-                .timestamp
-                .unwrap_or_else(|| now.whole_secs());
+            let timestamp = decoded.record.timestamp.unwrap_or_else(|| now.whole_secs());
             self.encode_with_timestamp(&session, timestamp)?
         } else {
             data.to_owned()

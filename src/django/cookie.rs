@@ -178,8 +178,6 @@ impl SignedCookieBuilder<'_> {
         self
     }
 
-
-
     /// Derives the keys and builds the cookie signer.
     ///
     /// # Errors
@@ -411,9 +409,7 @@ impl SignedCookie {
             SaltVariant::V2 => self.v2.as_ref(),
             SaltVariant::Legacy => self.legacy.as_ref(),
         };
-        signer
-            .ok_or(Error::OtherSigner)?
-            .resign(&verified.verified)
+        signer.ok_or(Error::OtherSigner)?.resign(&verified.verified)
     }
 
     fn verified<'a>(

@@ -187,8 +187,6 @@ pub struct MessagesCookieBuilder<'r> {
 impl MessagesCookieBuilder<'_> {
     option_setters!();
 
-
-
     /// Whether to read the formats of releases before this one (default: only
     /// under 3.2, as Django does).
     ///
@@ -540,7 +538,9 @@ impl MessagesCookie {
             json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
         let (messages, not_finished) = parse_messages(&value, self.version == DjangoVersion::V2_2)?;
         let algorithm = Algorithm::Sha1;
-        let record = self.legacy.record(Found { index, algorithm }, legacy_format);
+        let record = self
+            .legacy
+            .record(Found { index, algorithm }, legacy_format);
         Ok(DecodedMessages {
             messages,
             not_finished,

@@ -56,8 +56,7 @@ mod token;
 
 pub use crate::check::{KeyWarning, check_keys};
 pub use auth::{
-    GetUser, RotateError, RotatedSession, SESSION_HASH_KEY, SESSION_USER_ID_KEY,
-    SessionAuthHash,
+    GetUser, RotateError, RotatedSession, SESSION_HASH_KEY, SESSION_USER_ID_KEY, SessionAuthHash,
 };
 pub use cookie::{
     SaltVariant, SignedCookie, SignedCookieBuilder, VerifiedCookie, quote_cookie_value,

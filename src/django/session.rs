@@ -208,8 +208,6 @@ impl<'r> SessionCodecBuilder<'r> {
         self
     }
 
-
-
     option_setters!();
 
     /// Whether to read the legacy format (default: under 2.2 and 3.2 only, as
@@ -494,9 +492,9 @@ impl SessionCodec {
             .position(|&b| b == b':')
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;
         let (mac, serialized) = (&raw[..colon], &raw[colon + 1..]);
-        let found = self
-            .legacy
-            .find(now, |key| key.tag(serialized).to_hex().as_bytes().ct_eq(mac));
+        let found = self.legacy.find(now, |key| {
+            key.tag(serialized).to_hex().as_bytes().ct_eq(mac)
+        });
         self.legacy.observe(found, !self.write_legacy);
         let index = found.ok_or(Error::BadSignature)?;
         let session =

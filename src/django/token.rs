@@ -159,8 +159,6 @@ pub struct PasswordResetTokensBuilder<'r> {
 }
 
 impl PasswordResetTokensBuilder<'_> {
-
-
     option_setters!();
 
     /// `PASSWORD_RESET_TIMEOUT` in seconds (3.1+; default three days).
@@ -429,7 +427,11 @@ impl PasswordResetTokens {
             return Err(Error::Malformed(Malformed::Token));
         };
         let timestamp = parse_base36(ts_b36).ok_or(Error::Malformed(Malformed::Token))?;
-        let matches = |key: &MacKey| self.token(key, user, timestamp).as_bytes().ct_eq(token.as_bytes());
+        let matches = |key: &MacKey| {
+            self.token(key, user, timestamp)
+                .as_bytes()
+                .ct_eq(token.as_bytes())
+        };
         // Key expiry is judged on the configured clock; `now` (naive local
         // time, as Django's) only ages the token.
         let at = self.keys.clock().now();
@@ -444,7 +446,13 @@ impl PasswordResetTokens {
                 Some(legacy) if bool::from(matches(legacy)) && self.keys.usable(0, at) => {
                     self.keys.observe(Some(0), true);
                     let algorithm = Algorithm::Sha1;
-                    self.keys.record(Found { index: 0, algorithm }, true)
+                    self.keys.record(
+                        Found {
+                            index: 0,
+                            algorithm,
+                        },
+                        true,
+                    )
                 }
                 _ => {
                     self.keys.observe(None, false);

@@ -11,8 +11,9 @@ use crate::TestResult;
 use serde::{Deserialize, Serialize};
 use signring::json::{self, Map, Value};
 use signring::{
-    Algorithm, ConfigError, DUMPS_SALT, DjangoVersion, Error, KeyRing, Malformed, MaxAge, PayloadError,
-    SecretKey, Signer, SignerBuilder, TIMESTAMP_SIGNER_SALT, TimestampSigner, UnixTime, Verified,
+    Algorithm, ConfigError, DUMPS_SALT, DjangoVersion, Error, KeyRing, Malformed, MaxAge,
+    PayloadError, SecretKey, Signer, SignerBuilder, TIMESTAMP_SIGNER_SALT, TimestampSigner,
+    UnixTime, Verified,
 };
 
 /// The key that signs. Distinctive, so a leak into any output can be searched for.
@@ -484,8 +485,7 @@ macro_rules! shared_suite {
                 super::fallback_signed_values_are_stale_with_their_key_index::<$kind>()
             }
             #[test]
-            fn resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged() -> TestResult
-            {
+            fn resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged() -> TestResult {
                 super::resigning_a_stale_value_makes_it_fresh_and_keeps_it_unchanged::<$kind>()
             }
             #[test]
@@ -586,8 +586,7 @@ fn a_value_one_millisecond_past_max_age_is_expired_with_its_age() -> TestResult 
 }
 
 #[test]
-fn max_age_zero_expires_a_value_as_soon_as_a_fraction_of_a_second_has_passed() -> TestResult
-{
+fn max_age_zero_expires_a_value_as_soon_as_a_fraction_of_a_second_has_passed() -> TestResult {
     let (_ring, signer) = timed(MaxAge::from_secs(0))?;
     // Signed at T0 + 0.7: the timestamp is truncated to T0.
     let signed = signer.sign_at("v", t0_plus(0.7));
@@ -673,8 +672,7 @@ fn a_bad_signature_wins_over_expiry() -> TestResult {
 }
 
 #[test]
-fn a_validly_signed_value_without_a_usable_timestamp_is_malformed_not_expired() -> TestResult
-{
+fn a_validly_signed_value_without_a_usable_timestamp_is_malformed_not_expired() -> TestResult {
     // Django raises ValueError here, which is not a BadSignature.
     let ring = KeyRing::new(CURRENT)?;
     let forger = Signer::builder(&ring).salt(TIMESTAMP_SIGNER_SALT).build()?;
@@ -1361,30 +1359,45 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> TestResult {
     record(
         "bad signature",
         input.clone(),
-        signer.unsign(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = format!("{MARKER}:{}", signature_of(&signer.sign("other")));
     record(
         "bad signature, real-looking",
         input.clone(),
-        signer.unsign(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     record(
         "no separator",
         MARKER.to_owned(),
-        signer.unsign(MARKER).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign(MARKER)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = forger.sign(MARKER);
     record(
         "no timestamp",
         input.clone(),
-        timed.unsign_at(&input, t0_plus(0.0)).map(|v| v.key_index()).map_err(Failure::Verify),
+        timed
+            .unsign_at(&input, t0_plus(0.0))
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = forger.sign(&format!("{MARKER}:{MARKER}!"));
     record(
         "bad timestamp",
         input.clone(),
-        timed.unsign_at(&input, t0_plus(0.0)).map(|v| v.key_index()).map_err(Failure::Verify),
+        timed
+            .unsign_at(&input, t0_plus(0.0))
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = timed.sign_at(MARKER, t0_plus(0.0));
     record(
@@ -1392,53 +1405,78 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> TestResult {
         input.clone(),
         timed
             .unsign_at(&input, t0_plus(100.0))
-            .map(|v| v.key_index()).map_err(Failure::Verify),
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = signer.sign(&marker_with_sextets(1));
     record(
         "payload: base64",
         input.clone(),
-        signer.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign_object::<Value>(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = signer.sign(&format!(".{}", marker_with_sextets(0)));
     record(
         "payload: zlib",
         input.clone(),
-        signer.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign_object::<Value>(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = small.sign_object(&MARKER.repeat(100), true)?;
     record(
         "payload: too large",
         input.clone(),
-        small.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        small
+            .unsign_object::<Value>(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = signer.sign(&marker_with_sextets(0));
     record(
         "payload: json",
         input.clone(),
-        signer.unsign_object::<Value>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign_object::<Value>(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let input = signer.sign_object(MARKER, false)?;
     record(
         "payload: type",
         input.clone(),
-        signer.unsign_object::<u32>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign_object::<u32>(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     record(
         "payload: unknown variant",
         input.clone(),
-        signer.unsign_object::<Color>(&input).map(|v| v.key_index()).map_err(Failure::Verify),
+        signer
+            .unsign_object::<Color>(&input)
+            .map(|v| v.key_index())
+            .map_err(Failure::Verify),
     );
     let key_is_a_list: BTreeMap<Vec<&str>, u8> = [(vec![MARKER], 1)].into_iter().collect();
     record(
         "payload: serialize",
         String::new(),
-        signer.sign_object(&key_is_a_list, false).map(|s| s.len()).map_err(Failure::Verify),
+        signer
+            .sign_object(&key_is_a_list, false)
+            .map(|s| s.len())
+            .map_err(Failure::Verify),
     );
     record(
         "payload: serializer message",
         String::new(),
-        signer.sign_object(&Unserializable, true).map(|s| s.len()).map_err(Failure::Verify),
+        signer
+            .sign_object(&Unserializable, true)
+            .map(|s| s.len())
+            .map_err(Failure::Verify),
     );
     record(
         "config: separator",
@@ -1446,22 +1484,31 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> TestResult {
         Signer::builder(&ring)
             .sep(MARKER)
             .build()
-            .map(|s| s.sep().len()).map_err(Failure::Config),
+            .map(|s| s.sep().len())
+            .map_err(Failure::Config),
     );
     record(
         "config: empty key",
         String::new(),
-        KeyRing::new("").map(|r| r.key_count()).map_err(Failure::Config),
+        KeyRing::new("")
+            .map(|r| r.key_count())
+            .map_err(Failure::Config),
     );
     record(
         "config: algorithm",
         String::new(),
-        MARKER.parse::<Algorithm>().map(|a| a.digest_len()).map_err(Failure::Config),
+        MARKER
+            .parse::<Algorithm>()
+            .map(|a| a.digest_len())
+            .map_err(Failure::Config),
     );
     record(
         "config: django version",
         String::new(),
-        MARKER.parse::<DjangoVersion>().map(|v| v.as_str().len()).map_err(Failure::Config),
+        MARKER
+            .parse::<DjangoVersion>()
+            .map(|v| v.as_str().len())
+            .map_err(Failure::Config),
     );
     record(
         "config: unsupported",
@@ -1470,7 +1517,8 @@ fn errors_never_reveal_the_value_the_signature_or_a_key() -> TestResult {
             .django(DjangoVersion::V2_2)
             .algorithm(Algorithm::Sha512)
             .build()
-            .map(|s| s.sep().len()).map_err(Failure::Config),
+            .map(|s| s.sep().len())
+            .map_err(Failure::Config),
     );
 
     let mut kinds = Vec::new();

@@ -306,7 +306,11 @@ mod adapters {
                 let verified = reader
                     .unsign_at(expected, now(case))
                     .unwrap_or_else(|e| panic!("{ctx}: {e}"));
-                assert_eq!((verified.value, verified.record.key_index), (value, 0), "{ctx}");
+                assert_eq!(
+                    (verified.value, verified.record.key_index),
+                    (value, 0),
+                    "{ctx}"
+                );
                 assert!(!verified.record.stale, "{ctx}");
                 let tampered = case["tampered"].as_str().unwrap();
                 refused(
@@ -468,8 +472,11 @@ fn only_django_2_2_refuses_the_new_algorithms() {
                         .algorithm(alg)
                         .build()
                         .map(drop),
-                    SessionAuthHash::new(&ring, &signring::Options::new().django(version).algorithm(alg))
-                        .map(drop),
+                    SessionAuthHash::new(
+                        &ring,
+                        &signring::Options::new().django(version).algorithm(alg),
+                    )
+                    .map(drop),
                     PasswordResetTokens::builder(&ring)
                         .django(version)
                         .algorithm(alg)
