@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use signring::django::{
-    GetUser, Message, MessagesCookie, NOT_FINISHED, PasswordResetTokens, ResetUser, RotateError,
-    SessionAuthHash, SessionBackend, SessionCodec, SignedCookie, check_keys, parse_naive_datetime,
-    quote_cookie_value, unquote_cookie_value,
+    GetUser, Message, MessageEntry, MessagesCookie, NOT_FINISHED, PasswordResetTokens, ResetUser,
+    RotateError, SessionAuthHash, SessionBackend, SessionCodec, SignedCookie, check_keys,
+    parse_naive_datetime, quote_cookie_value, unquote_cookie_value,
 };
 use signring::json::{self, Map, Value};
 use signring::{Algorithm, DEFAULT_MAX_INPUT_LEN, DjangoVersion, Error, KeyRing, MaxAge};
@@ -214,7 +214,7 @@ pub(crate) enum MessagesCommand {
         /// Print one JSON object with the outcome.
         #[arg(long)]
         json: bool,
-        /// [{"level":N,"message":…,"extra_tags":…,"safe":B}, …]
+        /// [{"level":N,"message":…,"extra_tags":…,"safe":B} or {"other":JSON}, …]
         messages_json: String,
     },
     /// Store MESSAGES_JSON as CookieStorage does, dropping what does not fit.
@@ -230,6 +230,20 @@ pub(crate) enum MessagesCommand {
         json: bool,
         /// [{"level":N,"message":…,"extra_tags":…,"safe":B}, …]
         messages_json: String,
+    },
+    /// Re-issue the messages cookie with the current key, keeping all it holds.
+    Rotate {
+        /// The time, in Unix seconds (default: now).
+        #[arg(long, value_name = "SECS", allow_hyphen_values = true, value_parser = parse_secs)]
+        now: Option<f64>,
+        /// Read the formats of older releases too.
+        #[arg(long)]
+        read_older_formats: bool,
+        /// Print one JSON object with the outcome.
+        #[arg(long)]
+        json: bool,
+        /// The cookie value (quoted or not).
+        data: String,
     },
     /// Decode the messages cookie and print its messages as JSON.
     Decode {
@@ -743,6 +757,65 @@ fn parse_messages(input: &str) -> Result<(Vec<Message>, bool), Failure> {
     Ok((messages, not_finished))
 }
 
+/// MESSAGES_JSON for `encode`: message objects, `{"other": value}` for anything
+/// else the list holds, and the sentinel last.
+fn parse_entries(input: &str) -> Result<(Vec<MessageEntry>, bool), Failure> {
+    let bad = |what: &str| Failure::Config(format!("MESSAGES_JSON: {what}"));
+    let Value::Array(items) = json::from_str(input).map_err(|e| bad(&e.to_string()))? else {
+        return Err(bad("expected a list"));
+    };
+    let mut entries = Vec::with_capacity(items.len());
+    let mut plain = Vec::with_capacity(items.len());
+    for item in items {
+        match &item {
+            Value::Object(map) if map.len() == 1 && map.get("other").is_some() => {
+                let text = json::to_string(&item["other"]).map_err(|e| bad(&e.to_string()))?;
+                entries.push(Some(MessageEntry::Other(text)));
+            }
+            _ => {
+                entries.push(None);
+                plain.push(item);
+            }
+        }
+    }
+    let (messages, not_finished) =
+        parse_messages(&json::to_string(&Value::Array(plain)).map_err(|e| bad(&e.to_string()))?)?;
+    let mut messages = messages.into_iter();
+    let entries = entries
+        .into_iter()
+        .filter_map(|entry| entry.or_else(|| messages.next().map(MessageEntry::Message)))
+        .collect();
+    Ok((entries, not_finished))
+}
+
+/// Decoded entries as JSON: message objects, `{"other": value}` for the rest,
+/// and the sentinel last.
+pub(crate) fn entries_json(entries: &[MessageEntry], not_finished: bool) -> Value {
+    let mut list = Vec::with_capacity(entries.len() + 1);
+    for entry in entries {
+        match entry {
+            MessageEntry::Message(message) => {
+                if let Value::Array(mut one) = messages_json(std::slice::from_ref(message), false) {
+                    list.append(&mut one);
+                }
+            }
+            MessageEntry::Other(other) => {
+                let mut map = Map::new();
+                map.insert(
+                    "other".into(),
+                    json::from_str(other).unwrap_or_else(|_| text(other)),
+                );
+                list.push(Value::Object(map));
+            }
+            _ => {}
+        }
+    }
+    if not_finished {
+        list.push(text(NOT_FINISHED));
+    }
+    Value::Array(list)
+}
+
 pub(crate) fn messages_json(messages: &[Message], not_finished: bool) -> Value {
     let mut list: Vec<Value> = messages
         .iter()
@@ -778,6 +851,9 @@ fn messages(
         MessagesCommand::Decode {
             read_older_formats: true,
             ..
+        } | MessagesCommand::Rotate {
+            read_older_formats: true,
+            ..
         }
     );
     let mut builder = MessagesCookie::builder(ring).django(version);
@@ -795,11 +871,11 @@ fn messages(
             json,
             messages_json: input,
         } => {
-            let (messages, not_finished) = parse_messages(input)?;
-            let value = if messages.is_empty() && !not_finished && !encode_empty {
+            let (entries, not_finished) = parse_entries(input)?;
+            let value = if entries.is_empty() && !not_finished && !encode_empty {
                 None
             } else {
-                Some(cookie.encode_at(&messages, not_finished, at(*now))?)
+                Some(cookie.encode_entries_at(&entries, not_finished, at(*now))?)
             };
             if *json {
                 Report::ok(0, false)
@@ -844,14 +920,35 @@ fn messages(
             let decoded = cookie
                 .decode(&unquote_cookie_value(data))
                 .map_err(verification(*json))?;
-            let list = messages_json(&decoded.messages, decoded.not_finished);
+            let list = entries_json(&decoded.entries, decoded.not_finished);
+            if *json {
+                let mut report = Report::ok(decoded.record.key_index, decoded.record.stale)
+                    .with("messages", list)
+                    .with("format", text(decoded.format.as_str()));
+                if decoded.single {
+                    report = report.with("single", Value::Bool(true));
+                }
+                report.print();
+            } else {
+                print_json(&list);
+            }
+        }
+        MessagesCommand::Rotate {
+            now, json, data, ..
+        } => {
+            let data = unquote_cookie_value(data);
+            let decoded = cookie.decode(&data).map_err(verification(*json))?;
+            let value = cookie
+                .rotate_at(&data, at(*now))
+                .map_err(verification(*json))?;
             if *json {
                 Report::ok(decoded.record.key_index, decoded.record.stale)
-                    .with("messages", list)
+                    .with("cookie_value", text(&value))
+                    .with("set_cookie_value", text(&quote_cookie_value(&value)))
                     .with("format", text(decoded.format.as_str()))
                     .print();
             } else {
-                print_json(&list);
+                println!("{value}");
             }
         }
     }

@@ -15,7 +15,7 @@ use signring::{
     UnixTime,
 };
 
-use crate::django::{hashing_algorithm, messages_json};
+use crate::django::{entries_json, hashing_algorithm};
 use crate::{Failure, print_json};
 
 /// The salt of the `db`, `file` and `cached_db` session backends (signed format).
@@ -344,7 +344,7 @@ impl Inspector<'_> {
             key_index: decoded.record.key_index,
             stale: decoded.record.stale,
             timestamp,
-            value: messages_json(&decoded.messages, decoded.not_finished),
+            value: entries_json(&decoded.entries, decoded.not_finished),
             note: None,
         }))
     }

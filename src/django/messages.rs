@@ -8,7 +8,7 @@ use crate::algorithm::Algorithm;
 use crate::clock::UnixTime;
 use crate::django::cookie::{cookie_ring, quote_cookie_value};
 use crate::error::{ConfigResult, Error, Malformed, PayloadError, Result};
-use crate::json::{self, Value};
+use crate::json::{self, Map, Value};
 use crate::keyed::{Found, KeyedRing};
 use crate::options::{Options, option_setters};
 use crate::ring::KeyRing;
@@ -101,6 +101,52 @@ impl MessagesFormat {
     }
 }
 
+/// One entry of a messages cookie, as Django's `MessageDecoder` hands it back.
+///
+/// Django writes a list of messages, but keeps whatever a validly signed list
+/// holds: bare strings and other JSON values next to the messages, messages
+/// nested inside objects and lists, messages whose text or tags are not strings.
+/// It reads them all back and writes them all out again when it re-stores the
+/// list. [`MessagesCookie::encode_entries_at`] and [`MessagesCookie::rotate_at`]
+/// do the same, byte for byte.
+///
+/// # Example
+///
+/// ```
+/// use signring::{KeyRing, UnixTime, django::{Message, MessageEntry, MessagesCookie}};
+///
+/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+/// let cookie = MessagesCookie::builder(&ring).build()?;
+/// let now = UnixTime::from_secs_f64(1_600_000_000.0);
+/// let entries = [
+///     MessageEntry::Message(Message::new(20, "Saved.")),
+///     MessageEntry::Other(r#"{"note":["__json_message",0,"30","nested"]}"#.into()),
+/// ];
+/// let value = cookie.encode_entries_at(&entries, false, now)?;
+/// let decoded = cookie.decode(&value)?;
+/// assert_eq!(decoded.messages, [Message::new(20, "Saved.")]);
+/// // The nested message comes back as Django writes it: level 30 as a number.
+/// assert_eq!(
+///     decoded.entries[1],
+///     MessageEntry::Other(r#"{"note":["__json_message",0,30,"nested"]}"#.into())
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MessageEntry {
+    /// A message whose text is a string and whose tags are a string or absent:
+    /// everything `messages.add_message` stores.
+    Message(Message),
+    /// Anything else, as the compact JSON text Django writes back for it (which
+    /// this release's encoder produces): a bare string (`"\"text\""`), a
+    /// number, an object or a list (a `["__json_message", …]` array nested
+    /// inside is a message, written back in its canonical form), or a message
+    /// whose text or tags are not strings (its canonical array). When encoding,
+    /// the text is read the same way, so any JSON text is accepted.
+    Other(String),
+}
+
 /// A messages cookie that decoded.
 ///
 /// # Example
@@ -109,8 +155,18 @@ impl MessagesFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DecodedMessages {
-    /// The messages, oldest first.
+    /// The entries that are messages ([`MessageEntry::Message`]), oldest first.
+    /// A cookie Django wrote holds nothing else; [`entries`](Self::entries)
+    /// also has what a crafted one can hold.
     pub messages: Vec<Message>,
+    /// Every entry, in order, without the trailing not-finished sentinel: what
+    /// Django's `CookieStorage` holds and writes back when it re-stores them.
+    pub entries: Vec<MessageEntry>,
+    /// The cookie held one value that is not a list, such as a single message
+    /// (then the one entry). Django's `_decode` returns it, but reading the
+    /// messages in a request then fails (`TypeError` or `KeyError`, unless the
+    /// value is falsy), and Django never writes such a cookie.
+    pub single: bool,
     /// Whether the cookie ended with the not-finished sentinel (more messages
     /// wait in the fallback storage).
     pub not_finished: bool,
@@ -332,6 +388,112 @@ impl MessagesCookie {
         self.signer.sign_object_at(&encoded, true, now)
     }
 
+    /// The cookie value for `entries` (plus the not-finished sentinel), as
+    /// `CookieStorage._encode(entries, encode_empty=True)` writes a list that
+    /// holds messages and anything else: [`MessageEntry::Other`] entries are
+    /// read as Django's decoder reads them (nested messages become messages) and
+    /// written as its encoder writes them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Payload`] when an [`MessageEntry::Other`] text is not JSON, or
+    /// holds a `["__json_message", …]` array Django could not read as a message.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, UnixTime, django::{Message, MessageEntry, MessagesCookie}};
+    /// let cookie = MessagesCookie::builder(&ring).django(DjangoVersion::V2_2).build()?;
+    /// let entries = [MessageEntry::Message(Message::new(20, "Hello")), MessageEntry::Other(r#""a note""#.into())];
+    /// let value = cookie.encode_entries_at(&entries, false, UnixTime::now())?;
+    /// assert!(value.ends_with(r#"$[["__json_message",0,20,"Hello"],"a note"]"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_entries_at(
+        &self,
+        entries: &[MessageEntry],
+        not_finished: bool,
+        now: UnixTime,
+    ) -> Result<String> {
+        let mut list = entries
+            .iter()
+            .map(|entry| self.entry_value(entry))
+            .collect::<Result<Vec<_>>>()?;
+        if not_finished {
+            list.push(Value::String(NOT_FINISHED.into()));
+        }
+        self.encode_value(&Value::Array(list), now)
+    }
+
+    /// Re-issues a messages cookie with the current key in this release's
+    /// format, keeping everything Django reads from it: the cookie value Django
+    /// writes for what it decoded (`_encode(decoded, encode_empty=True)`),
+    /// other entries, the not-finished sentinel and a non-list value included.
+    /// A Django holding only the current key then reads exactly what it read
+    /// before. A cookie that is not stale (the current or a staged key
+    /// verified it, in the format this release writes) comes back unchanged.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](MessagesCookie::decode).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, UnixTime, django::{Message, MessagesCookie}};
+    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let now = UnixTime::from_secs_f64(1_700_000_000.0);
+    /// let value = MessagesCookie::builder(&old).build()?.encode_at(&[Message::new(20, "Hi")], true, now)?;
+    ///
+    /// let mut ring = old.clone();
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let rotated = MessagesCookie::builder(&ring).build()?.rotate_at(&value, now)?;
+    /// let decoded = MessagesCookie::builder(&ring.without_fallbacks()).build()?.decode(&rotated)?;
+    /// assert_eq!((decoded.messages, decoded.not_finished), (vec![Message::new(20, "Hi")], true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rotate_at(&self, data: &str, now: UnixTime) -> Result<String> {
+        let decoded = self.decode_at(data, now)?;
+        // What the current or a staged key verified, in the format Django
+        // writes, is left exactly as it is.
+        if !decoded.record.stale {
+            return Ok(data.to_owned());
+        }
+        match decoded.entries.as_slice() {
+            [entry] if decoded.single => {
+                let value = self.entry_value(entry)?;
+                self.encode_value(&value, now)
+            }
+            entries => self.encode_entries_at(entries, decoded.not_finished, now),
+        }
+    }
+
+    /// The JSON Django writes for one entry.
+    fn entry_value(&self, entry: &MessageEntry) -> Result<Value> {
+        match entry {
+            MessageEntry::Message(message) => {
+                Ok(message_value(message, self.version >= DjangoVersion::V4_2))
+            }
+            MessageEntry::Other(text) => {
+                let value: Value =
+                    json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
+                canonical(&value, self.version)
+            }
+        }
+    }
+
+    /// Signs a JSON value in this release's format.
+    fn encode_value(&self, value: &Value, now: UnixTime) -> Result<String> {
+        if self.version == DjangoVersion::V2_2 {
+            let text =
+                json::to_string(value).map_err(|e| Error::Payload(e.into_payload_error()))?;
+            let mac = self.legacy.current().tag(text.as_bytes()).to_hex();
+            return Ok(format!("{mac}${text}"));
+        }
+        self.signer.sign_object_at(value, true, now)
+    }
+
     /// Stores `messages` as `CookieStorage._store` does: if the quoted cookie
     /// would exceed 2048 characters, drop the oldest messages (or the newest,
     /// with `remove_oldest = false`) until it fits, and mark the cookie as not
@@ -440,8 +602,15 @@ impl MessagesCookie {
     /// # Errors
     ///
     /// Where Django drops the cookie: [`Error::BadSignature`],
-    /// [`Error::Malformed`], or [`Error::Payload`] (bad base64, zlib or JSON, or
-    /// entries that are not messages, which Django 3.1+ fails on).
+    /// [`Error::Malformed`], or [`Error::Payload`] (bad base64, zlib or JSON,
+    /// a JSON `null`); and [`Error::Payload`] where Django's decoder raises: a
+    /// `["__json_message", …]` array (anywhere but inside a message) with the
+    /// wrong number of fields or a level `int()` refuses (or beyond 64 bits).
+    /// Bare strings and other values beside the messages are not errors: see
+    /// [`DecodedMessages::entries`]. One case signring refuses where Django
+    /// reads: a message flagged safe whose text is a list or object holding a
+    /// character above U+00FF (Django makes it a string with `repr`, which
+    /// needs Unicode's printable table).
     ///
     /// # Example
     ///
@@ -476,13 +645,8 @@ impl MessagesCookie {
         let signed_error = if self.read_signed {
             match self.signer.unsign_value_at(data, now) {
                 Ok(verified) => {
-                    let (messages, not_finished) = parse_messages(verified.value(), false)?;
-                    return Ok(DecodedMessages {
-                        messages,
-                        not_finished,
-                        format: MessagesFormat::Signed,
-                        record: verified.record().clone(),
-                    });
+                    let parsed = Parsed::read(verified.value(), self.version)?;
+                    return Ok(parsed.into_decoded(MessagesFormat::Signed, verified.record().clone()));
                 }
                 Err(error) => error,
             }
@@ -502,16 +666,11 @@ impl MessagesCookie {
                 let verified = self.signer.unsign_at(data, now)?;
                 let value: Value = json::from_str(verified.value())
                     .map_err(|e| Error::Payload(e.into_payload_error()))?;
-                let (messages, not_finished) = parse_messages(&value, false)?;
+                let parsed = Parsed::read(&value, self.version)?;
                 let mut record = verified.record().clone();
                 // Django no longer writes the raw format: stale for the current key.
                 record.stale |= record.role == crate::KeyRole::Current;
-                Ok(DecodedMessages {
-                    messages,
-                    not_finished,
-                    format: MessagesFormat::Raw,
-                    record,
-                })
+                Ok(parsed.into_decoded(MessagesFormat::Raw, record))
             }
             Error::BadSignature | Error::Malformed(Malformed::NoSeparator) => {
                 self.decode_legacy(data, now)
@@ -536,78 +695,299 @@ impl MessagesCookie {
         let index = found.ok_or(Error::BadSignature)?;
         let value: Value =
             json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
-        let (messages, not_finished) = parse_messages(&value, self.version == DjangoVersion::V2_2)?;
+        let parsed = Parsed::read(&value, self.version)?;
         let algorithm = Algorithm::Sha1;
         let record = self
             .legacy
             .record(Found { index, algorithm }, legacy_format);
-        Ok(DecodedMessages {
-            messages,
-            not_finished,
-            format: MessagesFormat::Legacy,
-            record,
-        })
+        Ok(parsed.into_decoded(MessagesFormat::Legacy, record))
     }
 }
 
-/// Turns Django's message list back into messages: each entry
-/// `["__json_message", safe, level, message(, extra_tags)]`, and the sentinel
-/// string last when present.
-///
-/// `three_element_entries`: Django ≤ 3.0 also read `[key, level, message]`,
-/// the form messages had before 1.x added the safe flag.
-fn parse_messages(value: &Value, three_element_entries: bool) -> Result<(Vec<Message>, bool)> {
-    let bad = || Error::Payload(PayloadError::Type);
-    let Value::Array(items) = value else {
-        return Err(bad());
-    };
-    let (items, not_finished) = match items.split_last() {
-        Some((Value::String(last), rest)) if last == NOT_FINISHED => (rest, true),
-        _ => (&items[..], false),
-    };
-    let messages = items
-        .iter()
-        .map(|item| {
-            let Value::Array(fields) = item else {
-                return Err(bad());
-            };
-            match fields.as_slice() {
-                [Value::String(key), level, Value::String(text)]
-                    if key == MESSAGE_KEY && three_element_entries =>
-                {
-                    let level = python_int(level).ok_or_else(bad)?;
-                    Ok(Message {
-                        level,
-                        message: text.clone(),
-                        extra_tags: None,
-                        safe: false,
-                    })
-                }
-                [
-                    Value::String(key),
-                    safe,
-                    level,
-                    Value::String(text),
-                    rest @ ..,
-                ] if key == MESSAGE_KEY && rest.len() <= 1 => {
-                    let extra_tags = match rest.first() {
-                        None | Some(Value::Null) => None,
-                        Some(Value::String(tags)) => Some(tags.clone()),
-                        Some(_) => return Err(bad()),
-                    };
-                    let level = python_int(level).ok_or_else(bad)?;
-                    Ok(Message {
-                        level,
-                        message: text.clone(),
-                        extra_tags,
-                        safe: python_truthy(safe),
-                    })
-                }
-                _ => Err(bad()),
+/// A cookie's JSON as Django's `MessageDecoder` hands it back.
+struct Parsed {
+    entries: Vec<MessageEntry>,
+    not_finished: bool,
+    single: bool,
+}
+
+impl Parsed {
+    /// `MessageDecoder.decode`, then `CookieStorage._get`'s removal of a trailing
+    /// not-finished sentinel.
+    fn read(value: &Value, version: DjangoVersion) -> Result<Self> {
+        match value {
+            // `_decode` returns None: no messages, as for a bad cookie.
+            Value::Null => Err(Error::Payload(PayloadError::Type)),
+            Value::Array(items) if !is_message(items) => {
+                let (items, not_finished) = match items.split_last() {
+                    Some((Value::String(last), rest)) if last == NOT_FINISHED => (rest, true),
+                    _ => (&items[..], false),
+                };
+                let entries = items
+                    .iter()
+                    .map(|item| entry(item, version))
+                    .collect::<Result<_>>()?;
+                Ok(Self {
+                    entries,
+                    not_finished,
+                    single: false,
+                })
             }
+            other => Ok(Self {
+                entries: vec![entry(other, version)?],
+                not_finished: false,
+                single: true,
+            }),
+        }
+    }
+
+    fn into_decoded(self, format: MessagesFormat, record: Verification) -> DecodedMessages {
+        let messages = self
+            .entries
+            .iter()
+            .filter_map(|entry| match entry {
+                MessageEntry::Message(message) => Some(message.clone()),
+                MessageEntry::Other(_) => None,
+            })
+            .collect();
+        DecodedMessages {
+            messages,
+            entries: self.entries,
+            single: self.single,
+            not_finished: self.not_finished,
+            format,
+            record,
+        }
+    }
+}
+
+/// `obj[0] == MessageEncoder.message_key`: Django's test for a message, applied
+/// to every non-empty list, the outermost one included.
+fn is_message(items: &[Value]) -> bool {
+    matches!(items.first(), Some(Value::String(key)) if key == MESSAGE_KEY)
+}
+
+/// A `Message` object as Django's decoder builds it: the text and tags are
+/// whatever the JSON held (the text made a string by `mark_safe`).
+struct RawMessage {
+    level: i64,
+    text: Value,
+    /// `None` in Python is JSON `null`.
+    tags: Value,
+    safe: bool,
+}
+
+impl RawMessage {
+    /// `MessageDecoder.process_messages` on `["__json_message", …]`.
+    ///
+    /// Django ≤ 3.0 also read `[key, level, message]`, the form messages had
+    /// before the safe flag. Otherwise: `if obj[1]: obj[3] = mark_safe(obj[3])`,
+    /// then `Message(*obj[2:])`, whose `__init__` applies `int()` to the level.
+    /// Every failure there is an exception out of `_decode` (a server error).
+    fn read(fields: &[Value], version: DjangoVersion) -> Result<Self> {
+        let bad = || Error::Payload(PayloadError::Type);
+        if version == DjangoVersion::V2_2 && fields.len() == 3 {
+            return Ok(Self {
+                level: python_int(&fields[1]).ok_or_else(bad)?,
+                text: fields[2].clone(),
+                tags: Value::Null,
+                safe: false,
+            });
+        }
+        let safe = python_truthy(fields.get(1).ok_or_else(bad)?);
+        let safe_text = if safe {
+            let text = fields.get(3).ok_or_else(bad)?;
+            Some(Value::String(python_str(text).ok_or_else(bad)?))
+        } else {
+            None
+        };
+        let (level, text, tags) = match &fields[2..] {
+            [level, text] => (level, text, Value::Null),
+            [level, text, tags] => (level, text, tags.clone()),
+            _ => return Err(bad()),
+        };
+        Ok(Self {
+            level: python_int(level).ok_or_else(bad)?,
+            text: safe_text.unwrap_or_else(|| text.clone()),
+            tags,
+            safe,
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((messages, not_finished))
+    }
+
+    /// `MessageEncoder.default`: tags are written when truthy (≤ 4.0) or when
+    /// not `None` (4.1+).
+    fn into_value(self, version: DjangoVersion) -> Value {
+        let keep_tags = if version >= DjangoVersion::V4_2 {
+            self.tags != Value::Null
+        } else {
+            python_truthy(&self.tags)
+        };
+        let mut fields = vec![
+            Value::String(MESSAGE_KEY.into()),
+            Value::Integer(u8::from(self.safe).into()),
+            Value::Integer(self.level.into()),
+            self.text,
+        ];
+        if keep_tags {
+            fields.push(self.tags);
+        }
+        Value::Array(fields)
+    }
+}
+
+/// One top-level entry: a typed message where Django's `Message` holds strings,
+/// otherwise the JSON Django writes back for it.
+fn entry(value: &Value, version: DjangoVersion) -> Result<MessageEntry> {
+    let value = match value {
+        Value::Array(fields) if is_message(fields) => {
+            let raw = RawMessage::read(fields, version)?;
+            match (&raw.text, &raw.tags) {
+                (Value::String(text), Value::Null | Value::String(_)) => {
+                    return Ok(MessageEntry::Message(Message {
+                        level: raw.level,
+                        message: text.clone(),
+                        extra_tags: match raw.tags {
+                            Value::String(tags) => Some(tags),
+                            _ => None,
+                        },
+                        safe: raw.safe,
+                    }));
+                }
+                _ => raw.into_value(version),
+            }
+        }
+        other => canonical(other, version)?,
+    };
+    json::to_string(&value)
+        .map(MessageEntry::Other)
+        .map_err(|e| Error::Payload(e.into_payload_error()))
+}
+
+/// What Django writes back for a decoded value: `MessageDecoder.process_messages`
+/// (messages anywhere inside lists and objects, not inside a message's own
+/// fields), then `MessageEncoder`.
+fn canonical(value: &Value, version: DjangoVersion) -> Result<Value> {
+    Ok(match value {
+        Value::Array(fields) if is_message(fields) => {
+            RawMessage::read(fields, version)?.into_value(version)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| canonical(item, version))
+                .collect::<Result<_>>()?,
+        ),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, item) in map.iter() {
+                out.insert(key.clone(), canonical(item, version)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+/// A typed message as Django's `MessageEncoder` writes it.
+fn message_value(message: &Message, keep_empty_tags: bool) -> Value {
+    let mut fields = vec![
+        Value::String(MESSAGE_KEY.into()),
+        Value::Integer(u8::from(message.safe).into()),
+        Value::Integer(message.level.into()),
+        Value::String(message.message.clone()),
+    ];
+    if let Some(tags) = message
+        .extra_tags
+        .as_deref()
+        .filter(|t| keep_empty_tags || !t.is_empty())
+    {
+        fields.push(Value::String(tags.to_owned()));
+    }
+    Value::Array(fields)
+}
+
+/// Python's `str(value)` for what `mark_safe` gets: text as is, anything else
+/// as its `repr`. `None` where that needs Unicode's printable table (a string
+/// inside a list or object with a character above U+00FF), which signring
+/// does not carry.
+fn python_str(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        other => {
+            let mut out = String::new();
+            python_repr(other, &mut out)?;
+            Some(out)
+        }
+    }
+}
+
+/// Python's `repr` of a decoded JSON value.
+fn python_repr(value: &Value, out: &mut String) -> Option<()> {
+    match value {
+        Value::Null => out.push_str("None"),
+        Value::Bool(true) => out.push_str("True"),
+        Value::Bool(false) => out.push_str("False"),
+        Value::Integer(n) => out.push_str(&n.to_string()),
+        Value::Float(x) if x.is_nan() => out.push_str("nan"),
+        Value::Float(x) if x.is_infinite() => out.push_str(if *x > 0.0 { "inf" } else { "-inf" }),
+        // JSON writes finite floats with Python's repr.
+        Value::Float(_) => out.push_str(&json::to_string(value).ok()?),
+        Value::String(text) => python_str_repr(text, out)?,
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                python_repr(item, out)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                python_str_repr(key, out)?;
+                out.push_str(": ");
+                python_repr(item, out)?;
+            }
+            out.push('}');
+        }
+    }
+    Some(())
+}
+
+/// Python's `repr(str)`, for text up to U+00FF: single quotes unless the text
+/// has a `'` and no `"`; `\\`, the quote, `\t \n \r` escaped; other
+/// non-printable characters (C0, DEL, C1, U+00A0, U+00AD) as `\xNN`.
+fn python_str_repr(text: &str, out: &mut String) -> Option<()> {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{a0}' | '\u{ad}' => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            '\u{20}'..='\u{ff}' => out.push(c),
+            _ => return None,
+        }
+    }
+    out.push(quote);
+    Some(())
 }
 
 /// Python's `bool(value)`: Django tests the safe flag for truth.
@@ -634,5 +1014,69 @@ fn python_int(value: &Value) -> Option<i64> {
         Value::Float(x) if x.is_finite() && x.abs() < 9.0e18 => Some(x.trunc() as i64),
         Value::String(text) => text.trim().parse().ok(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &str) -> Value {
+        json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn mark_safe_of_non_text_is_python_str() {
+        for (json_text, python) in [
+            ("5", "5"),
+            ("2.5", "2.5"),
+            ("1e16", "1e+16"),
+            ("NaN", "nan"),
+            ("-Infinity", "-inf"),
+            ("null", "None"),
+            ("true", "True"),
+            (
+                r#"[1,"a'b","x\"y","q'\"",{"k":[]}]"#,
+                r#"[1, "a'b", 'x"y', 'q\'"', {'k': []}]"#,
+            ),
+            (r#"["\t\u0001\u00a0\u00e9\\"]"#, r"['\t\x01\xa0é\\']"),
+        ] {
+            assert_eq!(
+                python_str(&value(json_text)).as_deref(),
+                Some(python),
+                "{json_text}"
+            );
+        }
+        // repr beyond Latin-1 needs Unicode's printable table.
+        assert_eq!(python_str(&value(r#"["\u4e2d"]"#)), None);
+    }
+
+    #[test]
+    fn entries_round_trip_through_rotation() {
+        let ring =
+            KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789").unwrap();
+        let now = UnixTime::from_secs_f64(1_600_000_000.0);
+        for version in DjangoVersion::ALL {
+            let cookie = MessagesCookie::builder(&ring)
+                .django(version)
+                .build()
+                .unwrap();
+            let entries = vec![
+                MessageEntry::Other(r#""bare""#.into()),
+                // Tags that every release writes back (≤ 4.0 drop "").
+                MessageEntry::Message(Message {
+                    extra_tags: Some("t".into()),
+                    ..Message::new(20, "m")
+                }),
+                MessageEntry::Other(r#"{"k":["__json_message",0,30,"n"]}"#.into()),
+            ];
+            let value = cookie.encode_entries_at(&entries, true, now).unwrap();
+            let decoded = cookie.decode(&value).unwrap();
+            assert_eq!(
+                (decoded.entries, decoded.not_finished, decoded.single),
+                (entries, true, false)
+            );
+            assert_eq!(cookie.rotate_at(&value, now).unwrap(), value, "{version}");
+        }
     }
 }

@@ -63,7 +63,7 @@ pub use cookie::{
     unquote_cookie_value,
 };
 pub use messages::{
-    DecodedMessages, MAX_COOKIE_SIZE, Message, MessagesCookie, MessagesCookieBuilder,
+    DecodedMessages, MAX_COOKIE_SIZE, Message, MessageEntry, MessagesCookie, MessagesCookieBuilder,
     MessagesFormat, NOT_FINISHED, StoredMessages,
 };
 pub use session::{

@@ -3,7 +3,7 @@
 
     python3 tests/django/e2e_rotation.py --venvs DIR --signring target/debug/signring
 
-For each Django line (2.2, 3.2, 4.2, 5.2; DIR/django-X.Y from tests/django/venv.sh):
+For each Django line (2.2, 3.2, 4.2, 5.2, 6.0, 6.1; DIR/django-X.Y from tests/django/venv.sh):
 
 1. a throw-away project is written to a temporary directory: a settings module
    (SQLite database file, contenttypes + auth + sessions, the db session backend,
@@ -40,7 +40,7 @@ import time
 
 OLD = "e2e-old-key-retired-9f8e7d6c5b4a-QWERTYUIOPASDFGHJKLZXCVBNM-0123456789"
 NEW = "e2e-new-key-current-1a2b3c4d5e6f-qwertyuiopasdfghjklzxcvbnm-9876543210"
-VERSIONS = ["2.2", "3.2", "4.2", "5.2"]
+VERSIONS = ["2.2", "3.2", "4.2", "5.2", "6.0", "6.1"]
 
 SETTINGS = '''
 import json, os

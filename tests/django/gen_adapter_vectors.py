@@ -30,6 +30,7 @@ that op (live_check.py uses it to have Django verify the CLI's output).
 import argparse
 import base64
 import contextlib
+import copy
 import datetime as dt
 import hashlib
 import hmac
@@ -139,21 +140,37 @@ def tamper_last(text):
 
 
 def msg_to_django(m):
+    """A vector entry as the Python object Django holds: a message dict becomes
+    a Message; {"other": v} is v as Django's MessageDecoder reads it (arrays
+    starting with "__json_message" inside become Messages); a string is itself."""
     from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import MessageDecoder
     from django.utils.safestring import mark_safe
     if isinstance(m, str):
         return m
+    if "other" in m:
+        return MessageDecoder().process_messages(copy.deepcopy(m["other"]))
     text = mark_safe(m["message"]) if m["safe"] else m["message"]
     return Message(m["level"], text, extra_tags=m["extra_tags"])
 
 
+def msg_json(value):
+    """The JSON text Django's MessageEncoder writes for a decoded value."""
+    from django.contrib.messages.storage.cookie import MessageEncoder
+    return json.dumps(value, separators=(",", ":"), cls=MessageEncoder)
+
+
 def msg_from_django(m):
+    """A message whose text is a str and whose tags are a str or None as a
+    message dict; anything else (a bare string, any other value, a message with
+    other text or tags) as {"other": the JSON Django writes back for it}."""
     from django.contrib.messages.storage.base import Message
     from django.utils.safestring import SafeData
-    if isinstance(m, Message):
+    if isinstance(m, Message) and isinstance(m.message, str) and \
+            isinstance(m.extra_tags, (str, type(None))):
         return {"level": m.level, "message": m.message, "extra_tags": m.extra_tags,
                 "safe": isinstance(m.message, SafeData)}
-    return {"other": m}
+    return {"other": json.loads(msg_json(m))}
 
 
 def user_from_json(u):
@@ -391,20 +408,77 @@ class Django:
                 "unstored": [msg_from_django(x) for x in unstored]}
 
     def messages_decode(self, c):
+        from django.http import HttpRequest
+        from django.contrib.messages.storage.cookie import CookieStorage
         with self.keys(c.get("keys")), clock(None):
             st = self.storage()
             try:
                 r = st._decode(c["data"])
             except Exception as e:  # noqa: BLE001
                 return {"result": {"ok": False, "error": err_name(e)}}
-        if r is None:
-            return {"result": {"ok": False}}
-        assert isinstance(r, list), r
+            if r is None:
+                return {"result": {"ok": False}}
+            if not isinstance(r, list):
+                # _decode returns any value; what a request then sees (_get)
+                request = HttpRequest()
+                request.COOKIES["messages"] = c["data"]
+                try:
+                    CookieStorage(request)._get()
+                    get_error = None
+                except Exception as e:  # noqa: BLE001
+                    get_error = err_name(e)
+                result = {"ok": True, "messages": [msg_from_django(r)], "not_finished": False,
+                          "single": True, "entries_json": msg_json(r)}
+                if get_error:
+                    result["get_error"] = get_error
+                return {"result": result}
         not_finished = bool(r) and r[-1] == NOT_FINISHED
         if not_finished:
             r = r[:-1]
         return {"result": {"ok": True, "messages": [msg_from_django(m) for m in r],
-                           "not_finished": not_finished}}
+                           "not_finished": not_finished, "entries_json": msg_json(r)}}
+
+    def messages_reencode(self, c):
+        """What Django writes back for a cookie it read. "add" empty: the
+        cookie's decoded value, sentinel kept, through _encode(encode_empty=True)
+        with the current key (the release's own encoder over a non-list, which
+        Django itself never re-stores); otherwise a request that reads the cookie
+        and adds those messages: storage.add(...), storage.update(response)."""
+        from django.contrib.messages.storage.cookie import CookieStorage
+        from django.http import HttpRequest, HttpResponse
+        from django.core import signing
+        encode_keys = c.get("encode_keys") or {"current": RING[0], "fallbacks": []}
+        if c["add"]:
+            with self.keys(c.get("keys")), clock(c["now"]):
+                request = HttpRequest()
+                request.COOKIES["messages"] = c["data"]
+                st = CookieStorage(request)
+                for m in c["add"]:
+                    st.add(m["level"], m["message"], extra_tags=m["extra_tags"])
+                response = HttpResponse()
+                try:
+                    st.update(response)
+                except Exception as e:  # noqa: BLE001
+                    return {"result": {"ok": False, "error": err_name(e)}}
+            m = response.cookies.get("messages")
+            return {"result": {"ok": True, "data": m.value}}
+        with self.keys(c.get("keys")), clock(None):
+            try:
+                r = self.storage()._decode(c["data"])
+            except Exception as e:  # noqa: BLE001
+                return {"result": {"ok": False, "error": err_name(e)}}
+        if r is None:
+            return {"result": {"ok": False}}
+        with self.keys(encode_keys), clock(c["now"]):
+            st = self.storage()
+            if isinstance(r, list) or V < (3, 1):
+                data = st._encode(r, encode_empty=True)
+            else:
+                class Whole:
+                    def dumps(self, obj):
+                        return msg_json(obj).encode("latin-1")
+                data = st.signer.sign_object(r, serializer=Whole, compress=True)
+        return {"result": {"ok": True, "data": data}}
 
     # -------------------------------------------------------- checks
     def check_key(self, c):
@@ -421,7 +495,7 @@ class Django:
 
 OPS = ["session_encode", "session_decode", "auth_hash", "get_user", "reset_token_make",
        "reset_token_check", "cookie_set", "cookie_get", "messages_encode", "messages_store",
-       "messages_decode", "check_key"]
+       "messages_decode", "messages_reencode", "check_key"]
 
 
 # ----------------------------------------------------------------- cases
@@ -1108,6 +1182,14 @@ class Gen:
         if c["cookie_value"] is not None:
             self.mdec(c["cookie_value"], 0, note="stored cookie read back")
 
+    def mre(self, data, signed_with, add=(), note=None):
+        c = {"op": "messages_reencode", "data": data, "add": list(add), "now": T0 + 60,
+             "signed_with": signed_with}
+        c.update(self.dj.messages_reencode(c))
+        if not c["result"]["ok"]:
+            self.ring_result(c, "messages_reencode", signed_with)
+        return self.add(c, note)
+
     def legacy_messages(self, text, key=SECRET_KEY):
         """the <= 3.0 format: hex(sha1 salted_hmac) "$" JSON (spec 11.2)."""
         return "%s$%s" % (django_salted_hmac(MESSAGES_SALT, text, key).hexdigest(), text)
@@ -1118,20 +1200,23 @@ class Gen:
         with self.dj.keys({"current": key, "fallbacks": []}), clock(now):
             return signing.get_cookie_signer(salt=MESSAGES_SALT).sign(text)
 
-    def signed_messages_json(self, text, now=T0, compress=True):
+    def signed_messages_json(self, text, now=T0, compress=True, key=None):
         """the 3.2+ format over arbitrary JSON text (cookie signer sign_object)."""
         from django.core import signing
 
         class Raw:
             def dumps(self, obj):
                 return obj.encode("latin-1")
-        with clock(now):
+        keys = None if key is None else {"current": key, "fallbacks": []}
+        with self.dj.keys(keys), clock(now):
             return signing.get_cookie_signer(salt=MESSAGES_SALT).sign_object(
                 text, serializer=Raw, compress=compress)
 
-    def own_format(self, text):
+    def own_format(self, text, key=SECRET_KEY):
         """the running release's own format around arbitrary JSON text."""
-        return self.legacy_messages(text) if V < (3, 1) else self.signed_messages_json(text)
+        if V < (3, 1):
+            return self.legacy_messages(text, key=key)
+        return self.signed_messages_json(text, key=None if key == SECRET_KEY else key)
 
     def gen_messages(self):
         m = self.m
@@ -1227,6 +1312,7 @@ class Gen:
                                       ("bad base64 length", "A"),
                                       ("Latin-1 byte", b64u(b'[["__json_message",0,20,"\xe9"]]'))]:
                     self.mdec(cs.sign(payload), 0, note="valid signature, payload: " + what)
+        self.gen_message_entries()
         # storing: the 2048-character limit
         rng = random.Random(20240229)
         many = [m(20 + (k % 3) * 10, random_text(rng, 80), "" if k % 4 else "t%d" % k)
@@ -1257,6 +1343,77 @@ class Gen:
                 self.mstore(many[:n - 1], note="largest list that fits")
                 self.mstore(many[:n], note="one message too many")
                 break
+
+    def gen_message_entries(self):
+        """What a validly signed cookie can hold besides a list of messages:
+        Django's decoder keeps bare strings and any JSON value, turns every
+        ["__json_message", ...] array inside lists and objects into a Message,
+        returns a non-list as is, and its encoder writes all of it back."""
+        m = self.m
+
+        def J(obj):
+            return json.dumps(obj, separators=(",", ":"))
+        K = "__json_message"
+        mixed = J(["hello", [K, 0, 20, "m"], {"k": [K, 1, 30, "x", "t"], "n": None},
+                   [1, [K, 0, 25, "n", ""]], 5, None, 1.5, True,
+                   {"deep": {"l": [[K, 0, "30", "lvl text"]]}}])
+        texts = [
+            ("mixed list: messages, a bare string, nested messages, numbers, null", mixed),
+            ("bare strings only", J(["one", "two \u00e9"])),
+            ("mixed list ending with the sentinel", J(["a", [K, 0, 20, "m"], NOT_FINISHED])),
+            ("the sentinel inside a nested list", J([[NOT_FINISHED], [K, 0, 20, "m"]])),
+            ("a single message, not in a list", J([K, 0, 20, "solo"])),
+            ("a single safe message with tags, not in a list", J([K, 1, 25, "<b>solo</b>", "t"])),
+            ("a single string, not in a list", J("abc")),
+            ("a single number, not in a list", J(5)),
+            ("false, not in a list", J(False)),
+            ("an object holding a message, not in a list", J({"a": [K, 0, 20, "x"]})),
+            ("an empty object, not in a list", J({})),
+            ("null", J(None)),
+            ("message text an object, not safe", J([[K, 0, 20, {"a": [1, 2]}]])),
+            ("safe message text a number", J([[K, 1, 20, 5]])),
+            ("safe message text float, null, bool, 1e16, NaN, -Infinity",
+             J([[K, 1, 20, 2.5], [K, 1, 20, None], [K, "x", 20, True], [K, 1, 20, 1e16],
+                [K, 1, 20, float("nan")], [K, 1, 20, float("-inf")]])),
+            ("safe message text a list: Python repr",
+             J([[K, 1, 20, [1, "a'b", 'say "hi"', "both ' and \"", None, True,
+                            {"k": 1e-05, "t\tx": []}, " \\ \n\r\x01\x7f\x85\xa0\xad\xe9\xff"]]])),
+            ("safe message text a list beyond Latin-1 (signring refuses: repr needs "
+             "Unicode's printable table)", J([[K, 1, 20, ["\u4e2d"]]])),
+            ("tags falsy non-strings (dropped before 4.1)",
+             J([[K, 0, 20, "a", 0], [K, 0, 20, "b", False], [K, 0, 20, "c", []],
+                [K, 0, 20, "d", {}], [K, 0, 20, "e", ""]])),
+            ("tags a list", J([[K, 0, 20, "m", ["x"]]])),
+            ("a message array inside a message's text is left alone",
+             J([[K, 0, 20, [K, 0, "30", "x"]]])),
+            ("nested message with too few fields", J([{"k": [K, 0]}])),
+            ("a list starting with the message key", J([K, NOT_FINISHED])),
+            ("three-element entry nested in an object", J([{"k": [K, 20, "three"]}])),
+            ("level float in a nested list", J([[[K, 0, 25.9, "n"]]])),
+        ]
+        for what, text in texts:
+            data = self.own_format(text)
+            c = self.mdec(data, 0, note="entries: " + what)
+            self.mre(data, 0, note="entries, re-encoded with the current key: " + what)
+            if c["result"].get("ok") and not c["result"].get("single"):
+                self.mre(data, 0, add=[m(20, "new")],
+                         note="entries, a request adds a message: " + what)
+        # rotation from a fallback key and from the older formats
+        self.mre(self.own_format(mixed, key=RING[1]), 1, note="entries, fallback 1: mixed list")
+        self.mre(self.own_format(J([K, 0, 20, "solo"]), key=RING[1]), 1,
+                 note="entries, fallback 1: a single message")
+        self.mre(self.legacy_messages(mixed), 0, note="entries, 2.2 format ($): mixed list")
+        self.mre(self.raw_messages(mixed), 0, note="entries, 3.1 format: mixed list")
+        self.mdec(self.raw_messages(mixed), 0, note="entries, 3.1 format: mixed list")
+        # encoding lists that hold more than messages
+        entries = [m(20, "a"), {"other": "bare"},
+                   {"other": {"k": [K, 0, "30", "nested"], "t": [K, 1, 20, "s", ""]}},
+                   {"other": [1, [K, 0, 25, "n", None]]}, {"other": 5}, {"other": None},
+                   {"other": [K, 0, 40, "an entry given as its array"]}, m(25, "b", "tag")]
+        for nf in (False, True):
+            data = self.menc(entries, not_finished=nf, note="entries: mixed list")
+            self.mdec(data, 0, note="entries: mixed list")
+        self.menc([{"other": "only a string"}], note="entries: a bare string")
 
     # ============================================================ checks
     def gen_checks(self):

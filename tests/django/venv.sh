@@ -3,19 +3,27 @@
 #
 #   tests/django/venv.sh DIR
 #
-#   DIR/django-2.2  Django==2.2.28
-#   DIR/django-3.2  Django==3.2.25
-#   DIR/django-4.2  Django==4.2.30
-#   DIR/django-5.2  Django==5.2.19
+#   DIR/django-2.2  Django==2.2.28   from PYTHON (default python3)
+#   DIR/django-3.2  Django==3.2.25   from PYTHON
+#   DIR/django-4.2  Django==4.2.30   from PYTHON
+#   DIR/django-5.2  Django==5.2.19   from PYTHON
+#   DIR/django-6.0  Django==6.0.10   from a Python >= 3.12 (see PYTHON312)
+#   DIR/django-6.1  Django==6.1.3    from a Python >= 3.12
 #
 # A venv that already holds the pinned Django (and imports it) is left alone.
 # Installs run in parallel; one line is printed per venv. Exits 1 if any venv
 # could not be made, after printing that venv's pip/python output.
 #
-# Environment: PYTHON (default python3) is the interpreter the venvs are made
-# from. All four lines install and import on CPython 3.11 with their stock
-# dependencies (pytz, sqlparse, asgiref as resolved by pip); nothing extra is
-# pinned.
+# Environment:
+#   PYTHON     the interpreter for 2.2-5.2 (default python3). All four lines
+#              install and import on CPython 3.11 with their stock dependencies
+#              (pytz, sqlparse, asgiref as resolved by pip); nothing extra is pinned.
+#   PYTHON312  the interpreter for 6.0 and 6.1, which need Python >= 3.12. When
+#              unset, the first of python3.12, python3.13, python3.14 on PATH,
+#              then pyenv's installed 3.12+ versions (oldest first), then PYTHON
+#              itself, that is >= 3.12 is used. If there is none, the 6.x venvs
+#              are skipped with a warning, except under CI=true, where that is a
+#              failure (exit 1).
 set -u -o pipefail
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then
@@ -25,7 +33,7 @@ fi
 
 DIR=$1
 PYTHON=${PYTHON:-python3}
-VERSIONS=(2.2.28 3.2.25 4.2.30 5.2.19)
+VERSIONS=(2.2.28 3.2.25 4.2.30 5.2.19 6.0.10 6.1.3)
 
 mkdir -p "$DIR" || exit 1
 DIR=$(cd "$DIR" && pwd) || exit 1
@@ -34,6 +42,48 @@ trap 'rm -rf "$LOGDIR"' EXIT
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export PIP_NO_INPUT=1
+
+# at_least_312 PY: 0 when PY runs and is CPython >= 3.12.
+at_least_312() {
+    "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
+}
+
+# find_python312: print a Python >= 3.12, or nothing.
+find_python312() {
+    local candidates=() root py
+    if [ -n "${PYTHON312:-}" ]; then
+        # An explicit choice is used or refused, never replaced.
+        at_least_312 "$PYTHON312" && echo "$PYTHON312"
+        return
+    fi
+    for py in python3.12 python3.13 python3.14; do
+        command -v "$py" >/dev/null 2>&1 && candidates+=("$(command -v "$py")")
+    done
+    if command -v pyenv >/dev/null 2>&1 && root=$(pyenv root 2>/dev/null); then
+        # sort -V: 3.12.1 before 3.12.10 before 3.13.0
+        while IFS= read -r py; do
+            candidates+=("$py")
+        done < <(ls -d "$root"/versions/3.1[2-9]*/bin/python "$root"/versions/3.[2-9][0-9]*/bin/python \
+                     2>/dev/null | sort -V)
+    fi
+    candidates+=("$PYTHON")
+    for py in "${candidates[@]}"; do
+        if at_least_312 "$py"; then
+            echo "$py"
+            return
+        fi
+    done
+}
+
+PY312=$(find_python312)
+
+# python_for VERSION: the interpreter that version's venv is made from.
+python_for() {
+    case $1 in
+        6.*) echo "$PY312" ;;
+        *) echo "$PYTHON" ;;
+    esac
+}
 
 # check VENV VERSION: 0 when VENV's python imports exactly that Django.
 check() {
@@ -46,14 +96,29 @@ check() {
 make_one() {
     local version=$1 line=${1%.*}
     local venv="$DIR/django-$line" log="$LOGDIR/$line.log" status="$LOGDIR/$line.status"
+    local python
+    python=$(python_for "$version")
     if check "$venv" "$version"; then
         echo ok >"$status"
+        return
+    fi
+    if [ -z "$python" ]; then
+        {
+            echo "no Python >= 3.12 found for Django $version (set PYTHON312, or install one"
+            echo "with pyenv or as python3.12 on PATH); tried: ${PYTHON312:-python3.12 python3.13"
+            echo "python3.14 on PATH, pyenv versions 3.12+, $PYTHON}"
+        } >"$log"
+        if [ "${CI:-}" = true ]; then
+            echo failed >"$status"
+        else
+            echo skipped >"$status"
+        fi
         return
     fi
     {
         # A half-made or wrong venv is rebuilt from scratch.
         rm -rf "$venv" &&
-            "$PYTHON" -m venv "$venv" &&
+            "$python" -m venv "$venv" &&
             "$venv/bin/python" -m pip install -q "Django==$version" &&
             check "$venv" "$version"
     } >"$log" 2>&1
@@ -76,13 +141,20 @@ for v in "${VERSIONS[@]}"; do
     line=${v%.*}
     venv="$DIR/django-$line"
     st=$(cat "$LOGDIR/$line.status" 2>/dev/null || echo failed)
-    if [ "$st" = failed ]; then
-        rc=1
-        echo "django-$line: FAILED to install/import Django==$v in $venv"
-        sed 's/^/    /' "$LOGDIR/$line.log" 2>/dev/null
-    else
-        py=$("$venv/bin/python" -c 'import platform; print(platform.python_version())' 2>/dev/null)
-        echo "django-$line: Django $v, Python $py, $venv ($st)"
-    fi
+    case $st in
+        failed)
+            rc=1
+            echo "django-$line: FAILED to install/import Django==$v in $venv"
+            sed 's/^/    /' "$LOGDIR/$line.log" 2>/dev/null
+            ;;
+        skipped)
+            echo "django-$line: WARNING: SKIPPED, Django==$v not installed (CI=true makes this a failure):"
+            sed 's/^/    /' "$LOGDIR/$line.log" 2>/dev/null
+            ;;
+        *)
+            py=$("$venv/bin/python" -c 'import platform; print(platform.python_version())' 2>/dev/null)
+            echo "django-$line: Django $v, Python $py, $venv ($st)"
+            ;;
+    esac
 done
 exit $rc

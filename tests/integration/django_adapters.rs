@@ -6,19 +6,21 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Case;
 use signring::django::{
-    GetUser, Message, MessagesCookie, PasswordResetTokens, ResetUser, SaltVariant, SessionAuthHash,
-    SessionBackend, SessionCodec, SignedCookie, check_keys, parse_naive_datetime,
+    GetUser, Message, MessageEntry, MessagesCookie, PasswordResetTokens, ResetUser, SaltVariant,
+    SessionAuthHash, SessionBackend, SessionCodec, SignedCookie, check_keys, parse_naive_datetime,
     quote_cookie_value,
 };
 use signring::json::{self, Map};
 use signring::{Algorithm, DjangoVersion, KeyRing, MaxAge, Options, SecretKey, UnixTime};
 
-const FILES: [(&str, DjangoVersion); 5] = [
+const FILES: [(&str, DjangoVersion); 7] = [
     ("adapters-2.2.json", DjangoVersion::V2_2),
     ("adapters-3.2.json", DjangoVersion::V3_2),
     ("adapters-3.2-sha1.json", DjangoVersion::V3_2),
     ("adapters-4.2.json", DjangoVersion::V4_2),
     ("adapters-5.2.json", DjangoVersion::V5_2),
+    ("adapters-6.0.json", DjangoVersion::V6_0),
+    ("adapters-6.1.json", DjangoVersion::V6_1),
 ];
 
 struct Vectors {
@@ -139,11 +141,31 @@ fn user(case: &Case) -> ResetUser {
 }
 
 fn messages(list: &Case) -> (Vec<Message>, bool) {
+    let (entries, not_finished) = entries(list);
+    let messages = entries
+        .into_iter()
+        .map(|entry| match entry {
+            MessageEntry::Message(message) => message,
+            other => panic!("not a message: {other:?}"),
+        })
+        .collect();
+    (messages, not_finished)
+}
+
+/// A vector's entry list: message objects, `{"other": value}` (the value as
+/// Django writes it back) and a trailing not-finished sentinel.
+fn entries(list: &Case) -> (Vec<MessageEntry>, bool) {
     let mut out = Vec::new();
     let mut not_finished = false;
     for item in list.as_array().unwrap() {
         if item.as_str() == Some(signring::django::NOT_FINISHED) {
             not_finished = true;
+            continue;
+        }
+        if let Some(other) = item.get("other") {
+            // serde_json's text, in Python's bytes (floats, escapes).
+            let text = String::from_utf8(python_json(&other.to_string())).unwrap();
+            out.push(MessageEntry::Other(text));
             continue;
         }
         let mut message = Message::new(
@@ -152,9 +174,41 @@ fn messages(list: &Case) -> (Vec<Message>, bool) {
         );
         message.extra_tags = item["extra_tags"].as_str().map(str::to_owned);
         message.safe = item["safe"].as_bool().unwrap_or(false);
-        out.push(message);
+        out.push(MessageEntry::Message(message));
     }
     (out, not_finished)
+}
+
+/// The JSON Django's `MessageEncoder` writes for decoded entries (a list, or
+/// the one value of a non-list cookie).
+fn entries_json(entries: &[MessageEntry], single: bool, version: DjangoVersion) -> String {
+    let texts: Vec<String> = entries
+        .iter()
+        .map(|entry| match entry {
+            MessageEntry::Message(m) => {
+                let mut fields = vec![
+                    json::Value::String("__json_message".into()),
+                    json::Value::Integer(i128::from(m.safe)),
+                    json::Value::Integer(m.level.into()),
+                    json::Value::String(m.message.clone()),
+                ];
+                if let Some(tags) = &m.extra_tags
+                    && (version >= DjangoVersion::V4_2 || !tags.is_empty())
+                {
+                    fields.push(json::Value::String(tags.clone()));
+                }
+                json::to_string(&json::Value::Array(fields)).unwrap()
+            }
+            MessageEntry::Other(text) => text.clone(),
+            other => panic!("unknown entry {other:?}"),
+        })
+        .collect();
+    if single {
+        assert_eq!(texts.len(), 1);
+        texts[0].clone()
+    } else {
+        format!("[{}]", texts.join(","))
+    }
 }
 
 fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, usize>) {
@@ -288,7 +342,7 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
             }
         }
         "messages_encode" => {
-            let (list, not_finished) = messages(&case["messages"]);
+            let (list, not_finished) = entries(&case["messages"]);
             let not_finished = not_finished || case["not_finished"].as_bool().unwrap_or(false);
             let Some(expected) = case["data"].as_str() else {
                 // Django's _encode stores nothing for no messages unless asked.
@@ -301,11 +355,24 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
                 count("nothing to store");
                 return;
             };
-            let data = v
-                .messages_cookie(&v.signing_ring(case))
-                .encode_at(&list, not_finished, now(case))
+            let cookie = v.messages_cookie(&v.signing_ring(case));
+            let data = cookie
+                .encode_entries_at(&list, not_finished, now(case))
                 .unwrap();
             assert_eq!(data, expected, "{ctx}");
+            let typed: Vec<Message> = list
+                .iter()
+                .filter_map(|e| match e {
+                    MessageEntry::Message(m) => Some(m.clone()),
+                    _ => None,
+                })
+                .collect();
+            if typed.len() == list.len() {
+                let data = cookie.encode_at(&typed, not_finished, now(case)).unwrap();
+                assert_eq!(data, expected, "{ctx}");
+            } else {
+                count("entries beside messages");
+            }
             if let Some(quoted) = case.get("set_cookie_value").and_then(Case::as_str) {
                 assert_eq!(quote_cookie_value(&data), quoted, "{ctx}");
             }
@@ -330,11 +397,33 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
                 .decode(case["data"].as_str().unwrap());
             match (case["result"]["ok"].as_bool().unwrap(), result) {
                 (true, Ok(decoded)) => {
-                    let (list, not_finished) = messages(&case["result"]["messages"]);
-                    assert_eq!(decoded.messages, list, "{ctx}");
+                    let r = &case["result"];
+                    let (list, not_finished) = entries(&r["messages"]);
+                    assert_eq!(decoded.entries, list, "{ctx}");
+                    let typed: Vec<Message> = list
+                        .iter()
+                        .filter_map(|e| match e {
+                            MessageEntry::Message(m) => Some(m.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    assert_eq!(decoded.messages, typed, "{ctx}");
                     let expected_not_finished =
-                        not_finished || case["result"]["not_finished"].as_bool().unwrap_or(false);
+                        not_finished || r["not_finished"].as_bool().unwrap_or(false);
                     assert_eq!(decoded.not_finished, expected_not_finished, "{ctx}");
+                    let single = r["single"].as_bool().unwrap_or(false);
+                    assert_eq!(decoded.single, single, "{ctx}");
+                    assert_eq!(
+                        entries_json(&decoded.entries, single, v.version),
+                        r["entries_json"].as_str().unwrap(),
+                        "{ctx}"
+                    );
+                    if typed.len() != list.len() {
+                        count("entries beside messages");
+                    }
+                    if single {
+                        count("single value, not a list");
+                    }
                 }
                 (false, Ok(_)) if v.fallback_difference(case) => {
                     count("DIFFERENCE: fallback accepted before 4.1")
@@ -343,11 +432,55 @@ fn run_case(v: &Vectors, case: &Case, ctx: &str, counts: &mut BTreeMap<String, u
                 (true, Err(signring::Error::Payload(signring::PayloadError::Type)))
                     if case["note"]
                         .as_str()
-                        .is_some_and(|n| n.contains("odd JSON")) =>
+                        .is_some_and(|n| n.contains("beyond Latin-1")) =>
                 {
-                    // Python keeps numbers as message text and stray strings
-                    // as messages; signring's messages are typed.
-                    count("DIFFERENCE: untyped message entry refused");
+                    // mark_safe(list) is str(list): Python's repr, whose escapes
+                    // follow Unicode's printable table.
+                    count("DIFFERENCE: repr beyond Latin-1 refused");
+                }
+                (expected, result) => panic!("{ctx}: django ok={expected}, signring {result:?}"),
+            }
+        }
+        "messages_reencode" => {
+            let cookie = v.messages_cookie(&v.ring());
+            let data = case["data"].as_str().unwrap();
+            let at = now(case);
+            let (added, _) = messages(&case["add"]);
+            let result = if added.is_empty() {
+                cookie.rotate_at(data, at)
+            } else {
+                // A request that reads the cookie and adds messages: Django's
+                // _get drops the sentinel, _store writes the rest back.
+                cookie.decode(data).and_then(|decoded| {
+                    let mut list = decoded.entries;
+                    list.extend(added.iter().cloned().map(MessageEntry::Message));
+                    cookie.encode_entries_at(&list, false, at)
+                })
+            };
+            let expected = &case["result"];
+            match (expected["ok"].as_bool().unwrap(), result) {
+                (true, Ok(value)) => {
+                    assert_eq!(value, expected["data"].as_str().unwrap(), "{ctx}");
+                    if added.is_empty() {
+                        count("rotated");
+                    }
+                }
+                (false, Ok(value)) if v.fallback_difference(case) => {
+                    // Django with that fallback as SECRET_KEY, re-encoded with the current key.
+                    assert_eq!(
+                        value,
+                        case["ring_result"]["data"].as_str().unwrap(),
+                        "{ctx}"
+                    );
+                    count("DIFFERENCE: fallback accepted before 4.1")
+                }
+                (false, Err(_)) => count("refused"),
+                (true, Err(signring::Error::Payload(signring::PayloadError::Type)))
+                    if case["note"]
+                        .as_str()
+                        .is_some_and(|n| n.contains("beyond Latin-1")) =>
+                {
+                    count("DIFFERENCE: repr beyond Latin-1 refused");
                 }
                 (expected, result) => panic!("{ctx}: django ok={expected}, signring {result:?}"),
             }

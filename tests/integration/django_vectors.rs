@@ -16,12 +16,14 @@ use signring::{
 };
 
 /// The vector files and the profile each one is checked under.
-const FILES: [(&str, DjangoVersion); 5] = [
+const FILES: [(&str, DjangoVersion); 7] = [
     ("django-2.2.json", DjangoVersion::V2_2),
     ("django-3.2.json", DjangoVersion::V3_2),
     ("django-3.2-sha1.json", DjangoVersion::V3_2),
     ("django-4.2.json", DjangoVersion::V4_2),
     ("django-5.2.json", DjangoVersion::V5_2),
+    ("django-6.0.json", DjangoVersion::V6_0),
+    ("django-6.1.json", DjangoVersion::V6_1),
 ];
 
 struct Vectors {
