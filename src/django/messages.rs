@@ -431,8 +431,7 @@ impl MessagesCookie {
     /// writes for what it decoded (`_encode(decoded, encode_empty=True)`),
     /// other entries, the not-finished sentinel and a non-list value included.
     /// A Django holding only the current key then reads exactly what it read
-    /// before. A cookie that is not stale (the current or a staged key
-    /// verified it, in the format this release writes) comes back unchanged.
+    /// before. A cookie a staged key verified comes back unchanged.
     ///
     /// # Errors
     ///
@@ -455,9 +454,9 @@ impl MessagesCookie {
     /// ```
     pub fn rotate_at(&self, data: &str, now: UnixTime) -> Result<String> {
         let decoded = self.decode_at(data, now)?;
-        // What the current or a staged key verified, in the format Django
-        // writes, is left exactly as it is.
-        if !decoded.record.stale {
+        // What a staged key verified is left exactly as it is: re-encoding
+        // it would move it back to the older, current key.
+        if decoded.record.role == crate::KeyRole::Staged {
             return Ok(data.to_owned());
         }
         match decoded.entries.as_slice() {
