@@ -57,13 +57,15 @@ impl KeyRing {
         current.zeroize();
         let mut ring = ring?;
         if let Some(mut text) = lookup("SECRET_KEY_FALLBACKS") {
-            let parsed: core::result::Result<Vec<String>, _> = json::from_str(&text);
+            // Each key is decoded into one buffer that never moves and is wiped
+            // on drop (`json::from_str` grows its strings, leaving copies).
+            let parsed = json::parse_secret_strings(&text);
             text.zeroize();
-            let mut fallbacks = parsed
+            let fallbacks = parsed
                 .map_err(|_| source("SECRET_KEY_FALLBACKS is not a JSON array of strings"))?;
             let mut added = Ok(());
             for (index, key) in fallbacks.iter().enumerate() {
-                match ring.clone().with_fallback(key) {
+                match ring.clone().with_fallback(key.as_bytes()) {
                     Ok(next) => ring = next,
                     Err(Error::Config(ConfigError::EmptyKey)) => {
                         added = Err(source(&format!("SECRET_KEY_FALLBACKS[{index}] is empty")));
@@ -75,7 +77,7 @@ impl KeyRing {
                     }
                 }
             }
-            fallbacks.iter_mut().for_each(Zeroize::zeroize);
+            drop(fallbacks);
             added?;
         }
         Ok(ring)
