@@ -193,6 +193,35 @@ fn objects(c: &mut Criterion) {
     }
 }
 
+/// A JSON object of about `size` bytes, `"k0":0,"k1":1,…`, whose last key
+/// repeats the first one, and its number of distinct keys.
+fn object_with_one_duplicate(size: usize) -> (String, usize) {
+    let mut text = String::from("{");
+    let mut keys = 0;
+    while text.len() < size {
+        text.push_str(&format!("\"k{keys}\":{keys},"));
+        keys += 1;
+    }
+    text.push_str("\"k0\":-1}");
+    (text, keys)
+}
+
+/// Parsing JSON adversarially shaped for the parser's map building: one
+/// duplicate key in a megabyte object (Python's `json.loads`: about 45 ms).
+fn json_parse(c: &mut Criterion) {
+    let (text, keys) = object_with_one_duplicate(1 << 20);
+    let mut group = c.benchmark_group("json/parse");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.sample_size(10);
+    group.bench_function("1mb_object_one_duplicate", |b| {
+        b.iter(|| {
+            let value: Value = json::from_slice(black_box(text.as_bytes())).unwrap();
+            assert!(matches!(&value, Value::Object(map) if map.len() == keys));
+        })
+    });
+    group.finish();
+}
+
 fn django(c: &mut Criterion) {
     let now = UnixTime::from_secs_f64(1_700_000_000.0);
     let old = KeyRing::new(fallback(0)).unwrap();
@@ -323,6 +352,7 @@ fn main() {
     baseline(&mut criterion);
     unsign(&mut criterion);
     objects(&mut criterion);
+    json_parse(&mut criterion);
     django(&mut criterion);
     criterion.final_summary();
     print_ratios();

@@ -361,6 +361,36 @@ def generated(c):
         c.add("reset_token_check", when + "\n")
 
 
+def duplicate_keys(c):
+    """Objects with repeated keys: Python keeps each key's first place and last
+    value. As JSON text for `json`, and signed as `dumps` would sign that text
+    for `loads` (json.dumps never writes a duplicate, so the text is signed
+    directly). Also lists of strings with escapes, the shape the secret-key
+    reader of SECRET_KEY_FALLBACKS accepts."""
+    many = ",".join('"k%d":%d' % (i, i) for i in range(100))
+    texts = [
+        '{"a":1,"b":2,"a":3}',
+        '{"a":1,"a":2,"a":3}',
+        '{"a":1,"b":{"x":1,"y":2,"x":3},"a":[{"c":1,"c":2}]}',
+        '{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k3":"x","k0":null}',
+        '{%s,"k0":-1}' % many,
+        "{%s,%s}" % (many, many),
+        r'{"\u00e9":1,"\u00E9":2,"' + "\u00e9" + '":3}',
+        '{"a":1, "a" :2 ,"a":3}',
+        '{"_auth_user_id":"1","_auth_user_hash":"x","_auth_user_id":"2"}',
+        r'["a","\u00e9","\ud83d\ude00","\n\t\"\\\/","' + "\u00e9" + '"]',
+        '[ "plain" , "" ]',
+        "[]",
+    ]
+    for text in texts:
+        c.add("json", text)
+        raw = text.encode("latin-1")  # Django's loads reads the bytes as Latin-1
+        for key in RING:
+            for compress in (False, True):
+                c.add("loads", sign_ts(payload(raw, compress), key, DUMPS_SALT))
+    c.add("json", "[\"\u00e9-\u00fc-\U0001F600\"]")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=os.path.join(HERE, "corpus"))
@@ -378,6 +408,7 @@ def main():
             (from_adapter_vectors if adapters else from_core_vectors)(c, case)
         print("read %s (%d cases)" % (os.path.relpath(path, ROOT), len(vectors["cases"])))
     generated(c)
+    duplicate_keys(c)
     c.write()
 
 

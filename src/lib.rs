@@ -52,4 +52,16 @@ pub mod internal {
     pub use crate::algorithm::salted_hmac;
     pub use crate::encoding::{b62_decode, b62_encode, python_b64decode};
     pub use crate::object::zlib_decompress;
+
+    /// The reader of `SECRET_KEY_FALLBACKS`: what `json::from_str::<Vec<String>>`
+    /// reads, into buffers that never move and are wiped on drop.
+    ///
+    /// # Errors
+    ///
+    /// When the text is not a JSON array of strings.
+    pub fn parse_secret_strings(
+        text: &str,
+    ) -> Result<Vec<zeroize::Zeroizing<String>>, crate::json::Error> {
+        crate::json::parse_secret_strings(text)
+    }
 }

@@ -111,9 +111,11 @@ impl KeyLoader {
         current.zeroize();
         let mut ring = ring?;
         if let Some(mut text) = lookup("SECRET_KEY_FALLBACKS") {
-            let parsed: core::result::Result<Vec<String>, _> = json::from_str(&text);
+            // Each key is decoded into one buffer that never moves and is wiped
+            // on drop (`json::from_str` grows its strings, leaving copies).
+            let parsed = json::parse_secret_strings(&text);
             text.zeroize();
-            let mut fallbacks = parsed
+            let fallbacks = parsed
                 .map_err(|_| source("SECRET_KEY_FALLBACKS is not a JSON array of strings"))?;
             let mut added = Ok(());
             for (index, key) in fallbacks.iter().enumerate() {
@@ -125,7 +127,7 @@ impl KeyLoader {
                     }
                 }
             }
-            fallbacks.iter_mut().for_each(Zeroize::zeroize);
+            drop(fallbacks);
             added?;
         }
         self.checked(ring, |setting| setting.to_owned())

@@ -1,8 +1,11 @@
 //! `json::from_slice` / `json::from_str` into `Value`; what parses re-serializes
-//! to bytes that parse to the same bytes again.
+//! to bytes that parse to the same bytes again (so no object keeps a duplicate
+//! key: writing it would not survive a second parse). The reader of
+//! `SECRET_KEY_FALLBACKS` reads what `from_str::<Vec<String>>` reads.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use signring::internal::parse_secret_strings;
 use signring::json::{self, Value};
 
 fuzz_target!(|data: &[u8]| {
@@ -22,5 +25,8 @@ fuzz_target!(|data: &[u8]| {
                 from_bytes.as_ref().ok().map(bytes)
             );
         }
+        let secrets = parse_secret_strings(text).ok();
+        let secrets = secrets.map(|keys| keys.iter().map(|k| k.as_str().to_owned()).collect());
+        assert_eq!(secrets, json::from_str::<Vec<String>>(text).ok());
     }
 });

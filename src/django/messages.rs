@@ -645,7 +645,9 @@ impl MessagesCookie {
             match self.signer.unsign_value_at(data, now) {
                 Ok(verified) => {
                     let parsed = Parsed::read(verified.value(), self.version)?;
-                    return Ok(parsed.into_decoded(MessagesFormat::Signed, verified.record().clone()));
+                    return Ok(
+                        parsed.into_decoded(MessagesFormat::Signed, verified.record().clone())
+                    );
                 }
                 Err(error) => error,
             }

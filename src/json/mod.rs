@@ -105,6 +105,14 @@ pub(crate) fn parse_value(bytes: &[u8]) -> Result<Value, Error> {
     parse::parse(bytes)
 }
 
+/// Reads JSON text that must be an array of strings, as
+/// [`from_str::<Vec<String>>`](from_str) does, for secret keys: each string is
+/// decoded once into a buffer that never moves and wipes itself on drop, so no
+/// unwiped copy of a key is left in freed memory (as a growing `String` would).
+pub(crate) fn parse_secret_strings(text: &str) -> Result<Vec<zeroize::Zeroizing<String>>, Error> {
+    parse::parse_secret_strings(text)
+}
+
 /// Reads JSON text, as Python's `json.loads` of a `str` does: non-ASCII
 /// characters are themselves (use [`from_slice`] for signed payload bytes).
 ///

@@ -3,6 +3,8 @@
 //! one wins, in the first one's place), and every byte read as one Latin-1
 //! character.
 
+use zeroize::Zeroizing;
+
 use super::Error;
 use super::value::{Map, Value};
 
@@ -38,6 +40,58 @@ fn parse_with(bytes: &[u8], text: Option<&str>) -> Result<Value, Error> {
         return Err(parser.error("extra data"));
     }
     Ok(value)
+}
+
+/// Parses JSON text that must be an array of strings (Python's `json.loads` of
+/// a `str`, then a check that it got a list of strings), for secret keys.
+///
+/// Each string is decoded into a buffer allocated once with room for all of
+/// it, so the buffer never moves and leaves no copy of its bytes behind, and
+/// every buffer wipes itself when dropped, whether the caller takes the result
+/// or parsing fails halfway. Nothing else holds decoded bytes on the heap.
+pub(crate) fn parse_secret_strings(text: &str) -> Result<Vec<Zeroizing<String>>, Error> {
+    let mut parser = Parser {
+        bytes: text.as_bytes(),
+        text: Some(text),
+        at: 0,
+        depth: 0,
+    };
+    let mut strings = Vec::new();
+    parser.skip_whitespace();
+    if !parser.eat(b"[") {
+        return Err(parser.error("expecting an array of strings"));
+    }
+    parser.skip_whitespace();
+    if !parser.eat(b"]") {
+        loop {
+            if parser.peek() != Some(b'"') {
+                return Err(parser.error("expecting a string"));
+            }
+            // Decoding text never lengthens a string: an escape is longer than
+            // the character it stands for (`\n` is 2 bytes for 1, `\u00e9` 6
+            // for 2, a surrogate pair 12 for 4), and any other character is
+            // copied as its own UTF-8 bytes. So the raw length is room enough.
+            let mut string = Zeroizing::new(String::with_capacity(parser.raw_string_len()));
+            let room = string.capacity();
+            let result = parser.string_into(&mut string);
+            debug_assert!(string.capacity() == room, "a secret string was moved");
+            result?;
+            strings.push(string);
+            parser.skip_whitespace();
+            if parser.eat(b"]") {
+                break;
+            }
+            if !parser.eat(b",") {
+                return Err(parser.error("expecting ',' delimiter"));
+            }
+            parser.skip_whitespace();
+        }
+    }
+    parser.skip_whitespace();
+    if parser.at != parser.bytes.len() {
+        return Err(parser.error("extra data"));
+    }
+    Ok(strings)
 }
 
 struct Parser<'b> {
@@ -202,9 +256,32 @@ impl Parser<'_> {
         }
     }
 
+    /// The number of bytes between the opening quote at `at` and its closing
+    /// quote (or the end of the input), stepping over escapes as `string_into`
+    /// does. UTF-8 continuation bytes are never a quote or a backslash.
+    fn raw_string_len(&self) -> usize {
+        let start = self.at + 1;
+        let mut end = start;
+        while let Some(&byte) = self.bytes.get(end) {
+            match byte {
+                b'"' => break,
+                b'\\' => end += 2,
+                _ => end += 1,
+            }
+        }
+        end.min(self.bytes.len()).saturating_sub(start)
+    }
+
     fn string(&mut self) -> Result<String, Error> {
-        self.at += 1;
         let mut text = String::new();
+        self.string_into(&mut text)?;
+        Ok(text)
+    }
+
+    /// Decodes the string starting at the opening quote onto the end of `text`.
+    /// Each piece is pushed once, and no other buffer is used.
+    fn string_into(&mut self, text: &mut String) -> Result<(), Error> {
+        self.at += 1;
         loop {
             let Some(byte) = self.peek() else {
                 return Err(self.error("unterminated string"));
@@ -228,8 +305,8 @@ impl Parser<'_> {
             }
             self.at += 1;
             match byte {
-                b'"' => return Ok(text),
-                b'\\' => self.escape(&mut text)?,
+                b'"' => return Ok(()),
+                b'\\' => self.escape(text)?,
                 0x00..=0x1f => {
                     self.at -= 1;
                     return Err(self.error("invalid control character"));
@@ -357,6 +434,92 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_read_as_python_reads_them_through_every_path() {
+        use std::collections::{BTreeMap, HashMap};
+
+        use crate::json::{self, Map};
+
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Pair {
+            a: i64,
+            b: Value,
+        }
+
+        // python3 -c 'import json; print(json.dumps(json.loads(t), separators=(",", ":")))'
+        let cases = [
+            (r#"{"a":1,"b":2,"a":3}"#, r#"{"a":3,"b":2}"#),
+            (
+                r#"{"a":1,"b":{"x":1,"y":2,"x":3},"a":3}"#,
+                r#"{"a":3,"b":{"x":3,"y":2}}"#,
+            ),
+            (
+                r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k3":"x","k0":null,"k10":10,"k3":[1]}"#,
+                r#"{"k0":null,"k1":1,"k2":2,"k3":[1],"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10}"#,
+            ),
+        ];
+        for (text, python) in cases {
+            let value: Value = json::from_str(text).unwrap();
+            assert_eq!(json::to_string(&value).unwrap(), python, "from_str: {text}");
+            let value: Value = json::from_slice(text.as_bytes()).unwrap();
+            assert_eq!(
+                json::to_string(&value).unwrap(),
+                python,
+                "from_slice: {text}"
+            );
+            let map: Map = json::from_str(text).unwrap();
+            assert_eq!(json::to_string(&map).unwrap(), python, "Map: {text}");
+            // Another serde format hands the duplicates to `Map` one by one.
+            let map: Map = serde_json::from_str(text).unwrap();
+            assert_eq!(json::to_string(&map).unwrap(), python, "serde_json: {text}");
+        }
+
+        let pair: Pair = json::from_str(r#"{"a":1,"b":{"x":1,"y":2,"x":3},"a":3}"#).unwrap();
+        assert_eq!(pair.a, 3);
+        assert_eq!(json::to_string(&pair.b).unwrap(), r#"{"x":3,"y":2}"#);
+        let hashed: HashMap<String, i64> = json::from_str(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(hashed, HashMap::from([("a".into(), 3), ("b".into(), 2)]));
+        let sorted: BTreeMap<String, i64> = json::from_str(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(sorted, BTreeMap::from([("a".into(), 3), ("b".into(), 2)]));
+    }
+
+    #[test]
+    fn a_megabyte_object_with_one_duplicate_key_takes_linear_work() {
+        use crate::json::value::work;
+
+        // {"k0":0,"k1":1,…,"k{n-1}":n-1,"k0":-1}: Python reads k0 as -1, first.
+        let work_for = |n: usize| {
+            let mut text = String::from("{");
+            for i in 0..n {
+                text.push_str(&format!("\"k{i}\":{i},"));
+            }
+            text.push_str("\"k0\":-1}");
+            work::take();
+            let value = parse(text.as_bytes()).unwrap();
+            let steps = work::take();
+            let Value::Object(map) = &value else {
+                panic!("not an object")
+            };
+            assert_eq!(map.len(), n);
+            let (first, last) = (map.iter().next(), map.iter().last());
+            assert_eq!(first, Some(&("k0".to_owned(), Value::Integer(-1))));
+            assert_eq!(
+                last,
+                Some(&(format!("k{}", n - 1), Value::Integer(n as i128 - 1)))
+            );
+            let entries = n as u64 + 1;
+            assert!(steps <= 2 * entries, "{steps} steps for {entries} entries");
+            (text.len(), steps)
+        };
+        let (_, small) = work_for(17_500);
+        let (size, large) = work_for(70_000);
+        assert!(size > 1_000_000, "{size} bytes");
+        assert!(
+            large <= 5 * small,
+            "4 times the keys took {large} steps against {small}"
+        );
+    }
+
+    #[test]
     fn bytes_are_latin1() {
         assert_eq!(
             ok("\"\u{e9}\""),
@@ -417,6 +580,93 @@ mod tests {
             .spawn(parse_deepest)
             .unwrap();
         thread.join().unwrap();
+    }
+
+    /// The secret parser and `from_str::<Vec<String>>` on `text`.
+    fn both_string_lists(text: &str) -> (Option<Vec<String>>, Option<Vec<String>>) {
+        let secret = parse_secret_strings(text)
+            .ok()
+            .map(|strings| strings.iter().map(|s| s.as_str().to_owned()).collect());
+        let plain = crate::json::from_str::<Vec<String>>(text).ok();
+        (secret, plain)
+    }
+
+    #[test]
+    fn secret_strings_read_what_a_list_of_strings_reads() {
+        // Checked against python3's json.loads.
+        for text in [
+            "[]",
+            " \t\n\r[ \n ] \r\n",
+            r#"["a"]"#,
+            r#"[ "a" , "b" ,"" ]"#,
+            r#"["\"\\\/\b\f\n\r\t"]"#,
+            r#"["\u00e9\u00E9\u0000\uffff"]"#,
+            r#"["\ud83d\ude00", "x\uD83D\uDE00y"]"#,
+            "[\"é😀\u{7f}\"]",
+            "[\"a\"]\n",
+        ] {
+            let (secret, plain) = both_string_lists(text);
+            assert!(secret.is_some(), "{text:?} is refused");
+            assert_eq!(secret, plain, "{text:?}");
+        }
+        // Refused, as Python refuses them (or, for lone surrogates, as the rest
+        // of this parser does), or not a list of strings.
+        for text in [
+            "",
+            "[",
+            "]",
+            "[\"a\"",
+            "[\"a\",]",
+            "[,\"a\"]",
+            "[\"a\" \"b\"]",
+            "[\"a\"] []",
+            "[\"a\"]x",
+            "[\"a]",
+            "[\"a\\\"]",
+            "[\"\\x\"]",
+            "[\"\\u12\"]",
+            "[\"\\u12g4\"]",
+            "[\"\\ud800\"]",
+            "[\"\\udc00\"]",
+            "[\"\\ud800\\u0041\"]",
+            "[\"\\ud800\\\"]",
+            "[\"\t\"]",
+            "[\"\n\"]",
+            "['a']",
+            "[1]",
+            "[\"a\", null]",
+            "[[\"a\"]]",
+            "{\"a\": \"b\"}",
+            "\"a\"",
+            "null",
+            "\u{a0}[]",
+            "\u{feff}[]",
+        ] {
+            assert_eq!(both_string_lists(text), (None, None), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn secret_strings_fill_one_buffer_of_their_raw_length() {
+        let strings =
+            parse_secret_strings(r#"["plain", "\u00e9\n", "é😀", "\ud83d\ude00", ""]"#).unwrap();
+        let sizes: Vec<_> = strings.iter().map(|s| (s.len(), s.capacity())).collect();
+        // A buffer that had grown would have at least doubled its first size.
+        assert_eq!(sizes, [(5, 5), (3, 8), (6, 6), (4, 12), (0, 0)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn secret_strings_agree_with_from_str(
+            pieces in proptest::collection::vec(proptest::sample::select(&[
+                "[", "]", ",", " ", "\"", "\\", "\\\"", "\\\\", "\\n", "\\u", "\\u00e9", "\\ud83d",
+                "\\ude00", "d800", "a", "é", "😀", "\t", "1", "null",
+            ][..]), 0..24),
+        ) {
+            let text: String = pieces.concat();
+            let (secret, plain) = both_string_lists(&text);
+            proptest::prop_assert_eq!(secret, plain, "{:?}", text);
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! floats may be `NaN` or infinite, integers are not floats.
 
 use core::fmt;
+use std::collections::HashMap;
 
 use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer};
 use serde::de::{self, IntoDeserializer, Visitor};
@@ -108,6 +109,10 @@ impl Map {
     /// Sets `key` to `value`: a new key goes last, an existing key keeps its
     /// place (as a Python dict does). Returns the previous value.
     ///
+    /// This looks through the keys in order, so it takes time linear in the
+    /// size of the map: to build a large map, [`collect`](Iterator::collect)
+    /// its entries instead, which takes linear time in all, duplicates or not.
+    ///
     /// # Example
     ///
     /// ```
@@ -117,7 +122,11 @@ impl Map {
     /// assert_eq!(map.insert("k".into(), Value::Bool(true)), Some(Value::Null));
     /// ```
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+        let found = self.entries.iter_mut().find(|(k, _)| {
+            work::step();
+            *k == key
+        });
+        match found {
             Some((_, slot)) => Some(core::mem::replace(slot, value)),
             None => {
                 self.entries.push((key, value));
@@ -176,21 +185,92 @@ impl Map {
 
 impl Map {
     /// Builds a map from entries in order, keeping each key's first place and
-    /// last value, in linear time when the keys are distinct (the usual case).
+    /// last value, as Python's `dict` does with a list of pairs (and so
+    /// `json.loads` with duplicate keys). Linear time whatever the duplicates:
+    /// a hash index over the keys finds each one's first occurrence.
     pub(crate) fn from_entries(entries: Vec<(String, Value)>) -> Self {
-        let distinct = entries.len() <= 1 || {
-            let mut seen = std::collections::HashSet::with_capacity(entries.len());
-            entries.iter().all(|(key, _)| seen.insert(key.as_str()))
-        };
-        if distinct {
+        /// Up to this many entries, comparing every pair costs less than hashing.
+        const SMALL: usize = 8;
+
+        if entries.len() <= SMALL {
+            let duplicate = entries.iter().enumerate().any(|(i, (key, _))| {
+                entries[..i].iter().any(|(earlier, _)| {
+                    work::step();
+                    earlier == key
+                })
+            });
+            if !duplicate {
+                return Map { entries };
+            }
+            // At most SMALL entries: inserting one by one is bounded.
+            let mut map = Map::new();
+            for (key, value) in entries {
+                map.insert(key, value);
+            }
+            return map;
+        }
+
+        // first[i]: the index of the first entry whose key is entry i's. The
+        // standard hasher is keyed at random, so crafted keys cannot make the
+        // index probes collide.
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+        let mut first: Vec<usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| {
+                work::step();
+                *index.entry(key.as_str()).or_insert(i)
+            })
+            .collect();
+        let distinct = index.len();
+        drop(index);
+        if distinct == entries.len() {
             return Map { entries };
         }
-        let mut map = Map::new();
-        for (key, value) in entries {
-            map.insert(key, value);
+
+        let mut merged: Vec<(String, Value)> = Vec::with_capacity(distinct);
+        for (i, (key, value)) in entries.into_iter().enumerate() {
+            let f = first[i];
+            if f == i {
+                // A first occurrence: from now on, first[i] is its place in
+                // `merged`. Only first[i] itself changes, and later entries
+                // read only the slots of earlier first occurrences.
+                first[i] = merged.len();
+                merged.push((key, value));
+            } else {
+                // A repeat (f < i): the last value wins, in the first place.
+                // first[f] was set to a place in `merged` when entry f went in.
+                merged[first[f]].1 = value;
+            }
         }
-        map
+        Map { entries: merged }
     }
+}
+
+/// A count of the key comparisons and index probes made while building maps,
+/// so that tests can check that the work grows linearly with the input.
+#[cfg(test)]
+pub(crate) mod work {
+    use std::cell::Cell;
+
+    thread_local! {
+        static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn step() {
+        STEPS.with(|steps| steps.set(steps.get() + 1));
+    }
+
+    /// The steps counted on this thread since the last call.
+    pub(crate) fn take() -> u64 {
+        STEPS.with(|steps| steps.replace(0))
+    }
+}
+
+#[cfg(not(test))]
+mod work {
+    #[inline(always)]
+    pub(super) fn step() {}
 }
 
 impl IntoIterator for Map {
@@ -383,6 +463,117 @@ impl<'de> Deserialize<'de> for Map {
         match Value::deserialize(deserializer)? {
             Value::Object(map) => Ok(map),
             _ => Err(de::Error::custom("expected a JSON object")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What Python's `dict(pairs)` does: one assignment after another.
+    fn by_insertion(entries: &[(String, Value)]) -> Map {
+        let mut map = Map::new();
+        for (key, value) in entries {
+            map.insert(key.clone(), value.clone());
+        }
+        map
+    }
+
+    /// Entries with these keys, each valued by its index.
+    fn numbered<'k>(keys: impl IntoIterator<Item = &'k str>) -> Vec<(String, Value)> {
+        keys.into_iter()
+            .zip(0..)
+            .map(|(key, i)| (key.to_owned(), Value::Integer(i)))
+            .collect()
+    }
+
+    fn pairs(map: &Map) -> Vec<(&str, i128)> {
+        map.iter()
+            .map(|(key, value)| match value {
+                Value::Integer(n) => (key.as_str(), *n),
+                _ => panic!("not an integer"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn duplicates_keep_the_first_place_and_the_last_value() {
+        // Python: dict([("a",0),("b",1),("a",2),("c",3),("b",4),("a",5)])
+        //   == {'a': 5, 'b': 4, 'c': 3}, in that order.
+        let map = Map::from_entries(numbered(["a", "b", "a", "c", "b", "a"]));
+        assert_eq!(pairs(&map), [("a", 5), ("b", 4), ("c", 3)]);
+        // The same past the small-map path (more than 8 entries).
+        let keys = [
+            "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k3", "k0", "k9",
+        ];
+        let map: Map = numbered(keys).into_iter().collect();
+        assert_eq!(
+            pairs(&map),
+            [
+                ("k0", 10),
+                ("k1", 1),
+                ("k2", 2),
+                ("k3", 9),
+                ("k4", 4),
+                ("k5", 5),
+                ("k6", 6),
+                ("k7", 7),
+                ("k8", 8),
+                ("k9", 11)
+            ]
+        );
+        assert_eq!(map, by_insertion(&numbered(keys)));
+    }
+
+    proptest! {
+        #[test]
+        fn from_entries_is_python_dict_of_pairs(keys in proptest::collection::vec("[a-e]{0,2}", 0..48)) {
+            let entries = numbered(keys.iter().map(String::as_str));
+            prop_assert_eq!(Map::from_entries(entries.clone()), by_insertion(&entries));
+        }
+    }
+
+    /// The work counted while collecting `entries` into a map.
+    fn work_to_collect(entries: Vec<(String, Value)>) -> u64 {
+        work::take();
+        let map: Map = entries.into_iter().collect();
+        core::hint::black_box(&map);
+        work::take()
+    }
+
+    #[test]
+    fn collecting_a_map_takes_linear_work_whatever_the_duplicates() {
+        type Shape = fn(usize) -> Vec<String>;
+        let shapes: [(&str, Shape); 4] = [
+            ("distinct keys, then the first again", |n| {
+                let mut keys: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+                keys.push("k0".into());
+                keys
+            }),
+            ("every key twice, in two runs", |n| {
+                (0..2 * n).map(|i| format!("k{}", i % n)).collect()
+            }),
+            ("each key twice in a row", |n| {
+                (0..2 * n).map(|i| format!("k{}", i / 2)).collect()
+            }),
+            ("one key over and over", |n| vec!["k".to_owned(); n]),
+        ];
+        for (shape, keys) in shapes {
+            let work = |n: usize| {
+                let keys = keys(n);
+                let len = keys.len() as u64;
+                let steps = work_to_collect(numbered(keys.iter().map(String::as_str)));
+                assert!(steps <= 2 * len, "{shape}: {steps} steps for {len} entries");
+                steps
+            };
+            let (small, large) = (work(2_000), work(8_000));
+            assert!(
+                large <= 5 * small,
+                "{shape}: 4 times the entries took {large} steps against {small}"
+            );
         }
     }
 }
