@@ -143,7 +143,6 @@ pub(crate) enum TokenCommand {
         user_json: Option<String>,
     },
     /// Check TOKEN for USER_JSON (or the user in --user-file).
-    #[command(allow_missing_positional = true)]
     Check {
         /// Django's naive local time (default: now, UTC).
         #[arg(long, value_name = "ISO_DATETIME", value_parser = parse_datetime)]
@@ -152,15 +151,14 @@ pub(crate) enum TokenCommand {
         #[arg(long)]
         json: bool,
         /// Read USER_JSON from FILE (`-`: stdin) instead of the command line.
-        #[arg(long, value_name = "FILE", conflicts_with = "user_json")]
+        #[arg(long, value_name = "FILE")]
         user_file: Option<PathBuf>,
-        /// {"pk":…,"password":…,"last_login":ISO|null,"email":…}. It holds the
-        /// password hash, and other local users can read the command line
-        /// (ps, /proc): prefer --user-file.
-        #[arg(required_unless_present = "user_file")]
-        user_json: Option<String>,
-        /// The token.
-        token: String,
+        /// [USER_JSON] TOKEN: the user {"pk":…,"password":…,"last_login":ISO|null,
+        /// "email":…} (it holds the password hash, and other local users can
+        /// read the command line (ps, /proc): prefer --user-file), then the
+        /// token.
+        #[arg(num_args = 1..=2, required = true, value_names = ["USER_JSON", "TOKEN"])]
+        arguments: Vec<String>,
     },
 }
 
@@ -643,10 +641,23 @@ fn reset_token(
             now,
             json,
             user_file,
-            user_json: argument,
-            token,
+            arguments,
         } => {
-            let user = reset_user(&user_json_input(argument.as_deref(), user_file.as_deref())?)?;
+            let (argument, token) = match (arguments.as_slice(), user_file) {
+                ([token], Some(_)) => (None, token),
+                ([user, token], None) => (Some(user.as_str()), token),
+                ([_], None) => {
+                    return Err(Failure::Config(
+                        "reset-token check needs USER_JSON or --user-file, then TOKEN".into(),
+                    ));
+                }
+                _ => {
+                    return Err(Failure::Config(
+                        "reset-token check takes USER_JSON or --user-file, not both".into(),
+                    ));
+                }
+            };
+            let user = reset_user(&user_json_input(argument, user_file.as_deref())?)?;
             let found = tokens
                 .check_token(&user, token, now_naive(*now))
                 .map_err(verification(*json))?;
