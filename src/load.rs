@@ -286,10 +286,36 @@ impl KeyLoader {
     pub fn ring_file(&self, path: impl AsRef<Path>) -> ConfigResult<KeyRing> {
         let mut text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::Source(format!("cannot read the ring file: {}", e.kind())))?;
-        let config: core::result::Result<RingConfig, _> = json::from_str(&text);
+        let ring = self.ring_text(&text);
         text.zeroize();
+        ring
+    }
+
+    /// [`ring_file`](KeyLoader::ring_file) on JSON text already read.
+    ///
+    /// # Errors
+    ///
+    /// As [`ring_file`](KeyLoader::ring_file); a configuration written back
+    /// with its secrets redacted is named as such.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::KeyLoader;
+    /// let err = KeyLoader::new().ring_text(r#"{"current": {"secret": "[redacted]"}}"#).unwrap_err();
+    /// assert_eq!(err.to_string(), "the ring configuration holds a redacted secret: put the real secret back");
+    /// ```
+    pub fn ring_text(&self, text: &str) -> ConfigResult<KeyRing> {
+        let config: core::result::Result<RingConfig, _> = json::from_str(text);
         let config = config.map_err(|e| {
-            ConfigError::Source(format!("the ring file is not a ring configuration: {e}"))
+            if text.contains(&format!("\"{REDACTED}\"")) {
+                ConfigError::Source(
+                    "the ring configuration holds a redacted secret: put the real secret back"
+                        .into(),
+                )
+            } else {
+                ConfigError::Source(format!("the ring file is not a ring configuration: {e}"))
+            }
         })?;
         self.ring_config(&config)
     }

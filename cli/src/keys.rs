@@ -50,9 +50,7 @@ pub(crate) fn load(
         }
         Source::RingFile(path) => {
             let text = read_bounded(path, "ring file")?;
-            let config = signring::json::from_str::<signring::RingConfig>(&text)
-                .map_err(|e| format!("the ring file is not a ring configuration: {e}"))?;
-            loader.ring_config(&config).map_err(shown)
+            loader.ring_text(&text).map_err(shown)
         }
     }
 }

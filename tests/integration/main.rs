@@ -13,4 +13,5 @@ mod django_algorithms;
 mod django_proptests;
 mod django_vectors;
 mod proptests;
+mod review;
 mod vector_files;
