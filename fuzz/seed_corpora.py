@@ -35,6 +35,7 @@ VECTORS = os.path.join(ROOT, "tests", "data", "django")
 TARGETS = [
     "unsign", "timestamp_unsign", "loads", "json", "session_decode", "auth_hash_verify",
     "reset_token_check", "signed_cookie_get", "messages_decode", "round_trip",
+    "key_loader",
 ]
 
 # fuzz/src/lib.rs: the vectors' ring and clock.
@@ -391,6 +392,26 @@ def duplicate_keys(c):
     c.add("json", "[\"\u00e9-\u00fc-\U0001F600\"]")
 
 
+def key_loader_seeds(c):
+    """Keys files, ring configurations and SECRET_KEY_FALLBACKS lists."""
+    k0, k1 = SECRET_KEY, FALLBACKS[0]
+    for text in [
+        k0 + "\n" + k1 + "\n",
+        "# keys\r\n" + k0 + "\r\n\n#\n# previous key retired 2024-05\n" + k1,
+        k0 + "\n   \n",
+        k0 + "\n#previous\n",
+        k0 + "\n" + k0 + "\n",
+        "\n\n",
+        json.dumps({"current": {"id": "k0", "secret": k0},
+                    "fallbacks": [{"secret": k1, "not_after": 1800000000}],
+                    "staged": [{"id": "next", "secret": FALLBACKS[1]}]}),
+        json.dumps({"current": {"secret": "[redacted]"}}),
+        json.dumps(FALLBACKS),
+        json.dumps([k0, "", "\ud83d\ude00"]),
+    ]:
+        c.add("key_loader", text.encode("utf-8"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=os.path.join(HERE, "corpus"))
@@ -409,6 +430,7 @@ def main():
         print("read %s (%d cases)" % (os.path.relpath(path, ROOT), len(vectors["cases"])))
     generated(c)
     duplicate_keys(c)
+    key_loader_seeds(c)
     c.write()
 
 
