@@ -360,11 +360,13 @@ impl Parser<'_> {
             .ok_or_else(|| self.error("invalid \\uXXXX escape"))?;
         let mut unit = 0u16;
         for &digit in digits {
-            let value = (digit as char)
-                .to_digit(16)
-                .ok_or_else(|| Error::syntax("invalid \\uXXXX escape", start))?;
-            // to_digit(16) is below 16, so it fits in a u16.
-            unit = unit * 16 + value as u16;
+            let value = match digit {
+                b'0'..=b'9' => digit - b'0',
+                b'a'..=b'f' => digit - b'a' + 10,
+                b'A'..=b'F' => digit - b'A' + 10,
+                _ => return Err(Error::syntax("invalid \\uXXXX escape", start)),
+            };
+            unit = unit * 16 + u16::from(value);
         }
         self.at += 4;
         Ok(unit)
