@@ -13,6 +13,8 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 
 use crate::clock::UnixTime;
+#[cfg(doc)]
+use crate::error::Error;
 use crate::error::{ConfigError, ConfigResult, Result};
 use crate::key::SecretKey;
 use crate::signer::Signer;

@@ -11,6 +11,8 @@ use crate::keyed::KeyedRing;
 use crate::options::{Options, option_setters};
 use crate::ring::KeyRing;
 use crate::verified::Purpose;
+#[cfg(doc)]
+use crate::version::DjangoVersion;
 
 /// Builds a [`Signer`] or a [`TimestampSigner`](crate::TimestampSigner) with
 /// Django's defaults for anything not set.

@@ -10,6 +10,8 @@ use subtle::ConstantTimeEq;
 use time::{Date, Month, PrimitiveDateTime, Time};
 
 use crate::algorithm::{Algorithm, MacKey};
+#[cfg(doc)]
+use crate::error::ConfigError;
 use crate::error::{ConfigResult, Error, Malformed, Result};
 use crate::keyed::{Found, KeyedRing};
 use crate::options::{Options, option_setters};
