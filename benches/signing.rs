@@ -332,9 +332,9 @@ fn print_ratios() {
             eight / zero <= 1.05,
         );
     }
-    for n in [1usize, 3, 8] {
+    for n in [1u8, 3, 8] {
         let worst = ratio(&format!("unsign/last_fallback/{n}_fallbacks"));
-        let bound = (n + 1) as f64 * 1.2;
+        let bound = f64::from(n + 1) * 1.2;
         check(
             &format!("last of {n} fallbacks"),
             worst,

@@ -9,6 +9,12 @@
 //! `cargo bench --bench timing` runs 4 million measurements per comparison;
 //! `cargo bench --bench timing -- --test` runs a few thousand as a smoke check.
 
+// Nanosecond timings and sample counts go through f64 for the statistics.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up should fail loudly
 
 use std::hint::black_box;

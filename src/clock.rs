@@ -140,8 +140,12 @@ impl UnixTime {
     /// The whole seconds a timestamp records, truncated toward zero as Python's
     /// `int(time.time())` does.
     pub(crate) fn whole_secs(self) -> i64 {
-        // `as` saturates for values beyond i64, which no clock reaches.
-        self.0.trunc() as i64
+        // std has no float-to-integer conversion but `as`, which is defined to
+        // truncate toward zero, saturate beyond i64 (no clock gets there) and
+        // map NaN to 0: exactly the whole seconds wanted here.
+        #[allow(clippy::cast_possible_truncation)]
+        let secs = self.0.trunc() as i64;
+        secs
     }
 }
 
@@ -199,7 +203,11 @@ impl MaxAge {
     /// ```
     #[must_use]
     pub const fn from_secs(secs: i64) -> Self {
-        Self(secs as f64)
+        // Rounds to the nearest f64 as Python's `float(int)` does; it is exact
+        // up to 2^53 seconds (285 million years), and i64 has no `From` for f64.
+        #[allow(clippy::cast_precision_loss)]
+        let secs = secs as f64;
+        Self(secs)
     }
 
     /// A limit in seconds with a fraction.

@@ -133,6 +133,7 @@ fn url_safe_sextet(byte: u8) -> Option<u8> {
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Encodes an integer in base62, most significant digit first, `-` for negatives.
+#[must_use]
 pub fn b62_encode(n: i64) -> String {
     if n == 0 {
         return "0".to_owned();
@@ -159,6 +160,7 @@ pub fn b62_encode(n: i64) -> String {
 ///
 /// Python keeps numbers beyond 64 bits exactly; they saturate here. Timestamps
 /// that far from now are accepted (future) or expired (past) alike either way.
+#[must_use]
 pub fn b62_decode(text: &str) -> Option<i64> {
     if text == "0" {
         return Some(0);

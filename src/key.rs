@@ -102,7 +102,7 @@ impl SecretKey {
         const LENGTH: usize = 50;
         // The largest multiple of the alphabet size below 256: rejecting bytes
         // above it keeps every character equally likely.
-        const LIMIT: u8 = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+        const LIMIT: usize = 256 / ALPHABET.len() * ALPHABET.len();
         loop {
             let mut key = Vec::with_capacity(LENGTH);
             let mut random = [0u8; 64];
@@ -112,7 +112,7 @@ impl SecretKey {
                 key.extend(
                     random
                         .iter()
-                        .filter(|&&b| b < LIMIT)
+                        .filter(|&&b| usize::from(b) < LIMIT)
                         .map(|&b| ALPHABET[usize::from(b) % ALPHABET.len()])
                         .take(LENGTH - key.len()),
                 );

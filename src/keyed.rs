@@ -96,8 +96,10 @@ impl KeyedRing {
                 index.conditional_assign(&(i as u64), take);
                 found |= hit;
             }
-            // The index came from a usize.
-            return bool::from(found).then_some(index as usize);
+            // The index came from a usize, so the conversion cannot fail (on
+            // 64-bit targets it compiles to nothing); were it to, nothing
+            // would verify.
+            return usize::try_from(index).ok().filter(|_| bool::from(found));
         }
         let index = self.macs.iter().position(|key| bool::from(matches(key)))?;
         // Keys are distinct, so no later key could match instead.

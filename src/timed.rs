@@ -446,6 +446,9 @@ impl TimestampSigner {
         let timestamp = b62_decode(timestamp).ok_or(Error::Malformed(Malformed::BadTimestamp))?;
         if let Some(max_age) = self.max_age {
             // Django: `age = time.time() - timestamp; if age > max_age: raise`.
+            // Python's `float - int` rounds the int to the nearest float, as
+            // `as` does (exact within 2^53 s); i64 has no `From` for f64.
+            #[allow(clippy::cast_precision_loss)]
             let age = now.as_secs_f64() - timestamp as f64;
             if age > max_age.as_secs_f64() {
                 return Err(Error::Expired {

@@ -29,6 +29,14 @@
 //!
 //! Run `cargo test --test fleet -- --nocapture` to see the counts.
 
+// The simulation's counts, indices and times are small, and its random
+// numbers are scaled through f64 on purpose.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
 #![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
 
 use std::fmt;

@@ -126,8 +126,7 @@ fn text(value: &str) -> Value {
 /// a verified timestamp may be anything down to `i64::MIN` or up to
 /// `i64::MAX` (base62 beyond 64 bits saturates).
 fn age(now: UnixTime, timestamp: i64) -> i128 {
-    // `as` saturates (and maps NaN to 0); the clock is finite anyway.
-    let now = now.as_secs_f64().trunc() as i64;
+    let now = crate::whole_secs(now.as_secs_f64());
     i128::from(now) - i128::from(timestamp)
 }
 

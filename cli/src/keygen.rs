@@ -58,13 +58,14 @@ fn is_strong(key: &Key, version: DjangoVersion) -> bool {
 /// 50 characters drawn uniformly from the alphabet (rejection sampling, so no
 /// character is more likely than another).
 fn random_key() -> Result<Key, String> {
-    // The largest multiple of the alphabet size that fits in a byte.
-    let limit = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+    // The largest multiple of the alphabet size up to 256, the number of byte
+    // values: bytes below it map onto the alphabet uniformly.
+    let limit = 256 / ALPHABET.len() * ALPHABET.len();
     let mut key = String::with_capacity(LENGTH);
     let mut buf = [0u8; 64];
     while key.len() < LENGTH {
         getrandom::fill(&mut buf).map_err(|e| format!("OS random generator failed: {e}"))?;
-        for &byte in buf.iter().filter(|&&b| b < limit) {
+        for &byte in buf.iter().filter(|&&b| usize::from(b) < limit) {
             if key.len() == LENGTH {
                 break;
             }

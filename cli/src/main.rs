@@ -552,6 +552,16 @@ pub(crate) fn at(now: Option<f64>) -> UnixTime {
     now.map_or_else(UnixTime::now, UnixTime::from_secs_f64)
 }
 
+/// Whole seconds, truncated toward zero as Python's `int()` does.
+pub(crate) fn whole_secs(secs: f64) -> i64 {
+    // std has no float-to-integer conversion but `as`, which is defined to
+    // truncate toward zero, saturate beyond i64 and map NaN to 0: the times
+    // and durations here are finite and far inside i64.
+    #[allow(clippy::cast_possible_truncation)]
+    let whole = secs.trunc() as i64;
+    whole
+}
+
 #[derive(Serialize)]
 struct SuccessReport<'v> {
     ok: bool,

@@ -15,7 +15,7 @@ use signring::{
 };
 
 use crate::django::setting;
-use crate::{Failure, keygen, print_json};
+use crate::{Failure, keygen, print_json, whole_secs};
 
 /// The id the next key goes by in the plan.
 const NEW_ID: &str = "new";
@@ -71,7 +71,7 @@ fn keys_of(ring: &KeyRing) -> Vec<KeyView> {
                 .id(i)
                 .map_or(String::new(), |id| id.as_str().to_owned()),
             role: ring.role(i).map_or("?", KeyRole::as_str),
-            not_after: ring.not_after(i).map(|t| t.as_secs_f64() as i64),
+            not_after: ring.not_after(i).map(|t| whole_secs(t.as_secs_f64())),
         })
         .collect()
 }
@@ -127,7 +127,7 @@ pub(crate) fn run(
         json,
     } = *options;
     let now = UnixTime::from_secs_f64(now.as_secs_f64().floor());
-    let now_secs = now.as_secs_f64() as i64;
+    let now_secs = whole_secs(now.as_secs_f64());
     // Rounded up, so that the grace period never ends early.
     let promote_at = promote_at.map_or(now, |t| UnixTime::from_secs_f64(t.as_secs_f64().ceil()));
     if promote_at < now {
@@ -137,7 +137,7 @@ pub(crate) fn run(
                 .into(),
         ));
     }
-    let promote_secs = promote_at.as_secs_f64() as i64;
+    let promote_secs = whole_secs(promote_at.as_secs_f64());
     let bounds = bounds(version, max_ages)?;
     let longest = bounds.iter().max_by_key(|b| b.secs);
     let plan = match grace {
@@ -146,7 +146,7 @@ pub(crate) fn run(
         }
         None => RotationPlan::for_max_ages(bounds.iter().map(|b| MaxAge::from_secs(b.secs))),
     };
-    let grace = plan.grace().as_secs_f64() as i64;
+    let grace = whole_secs(plan.grace().as_secs_f64());
     let mut warnings = Vec::new();
     for bound in bounds.iter().filter(|b| b.secs > grace) {
         warnings.push(format!(
@@ -159,7 +159,7 @@ pub(crate) fn run(
     // The grace period runs from the last promotion, not from the plan's
     // start: until then some server still signs with the old key.
     let retire_at = promote_at + plan.grace();
-    let retire_secs = retire_at.as_secs_f64() as i64;
+    let retire_secs = whole_secs(retire_at.as_secs_f64());
 
     // The rotation, run on the real ring with a stand-in for the next key.
     let stand_in = keygen::generate(version).map_err(Failure::Config)?;
@@ -309,7 +309,7 @@ fn plan_json(ring: &KeyRing, summary: &Summary<'_>, phases: &[Phase]) -> Value {
         map.insert(
             "grace_until".into(),
             until.map_or(Value::Null, |t| {
-                Value::Integer((t.as_secs_f64() as i64).into())
+                Value::Integer(whole_secs(t.as_secs_f64()).into())
             }),
         );
     }

@@ -1,5 +1,8 @@
 //! Integration tests: the public API only, compiled as one binary.
 
+// Vector indices (`as_u64() as usize`) are tiny, and Unix times as f64 are
+// what Django computes with.
+#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 #![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
 
 /// What a test returns: any error fails it.

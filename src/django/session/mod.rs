@@ -1,121 +1,26 @@
 //! Session data as Django's session backends store it.
 
+mod backend;
+mod decode;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use subtle::ConstantTimeEq;
 
 use crate::algorithm::Algorithm;
 use crate::clock::{MaxAge, UnixTime};
-use crate::encoding::python_std_b64decode;
-use crate::error::{ConfigError, ConfigResult, Error, Malformed, PayloadError, Result};
-use crate::json::{self, Map, Value};
-use crate::keyed::{Found, KeyedRing};
+use crate::error::{ConfigResult, Error, Result};
+use crate::json::{self, Map};
+use crate::keyed::KeyedRing;
 use crate::options::{Options, option_setters};
-use crate::ring::{KeyRing, KeyRole};
+use crate::ring::KeyRing;
 use crate::timed::TimestampSigner;
-use crate::verified::Verification;
 use crate::version::DjangoVersion;
+
+pub use backend::{SessionBackend, SessionFormat};
+pub use decode::DecodedSession;
 
 /// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
 pub const DEFAULT_SESSION_COOKIE_AGE: i64 = 1_209_600;
-
-/// Where the session lives, which decides the salt and whether the timestamp is
-/// checked. The `cache` backend signs nothing, so it has no codec.
-///
-/// # Example
-///
-/// ```
-/// use signring::django::SessionBackend;
-/// assert_eq!("cached_db".parse::<SessionBackend>(), Ok(SessionBackend::CachedDb));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum SessionBackend {
-    /// `django.contrib.sessions.backends.cached_db`: the database row is signed.
-    CachedDb,
-    /// `django.contrib.sessions.backends.db` (Django's default).
-    #[default]
-    Db,
-    /// `django.contrib.sessions.backends.file`.
-    File,
-    /// `django.contrib.sessions.backends.signed_cookies`: the cookie is the data.
-    SignedCookies,
-}
-
-impl core::str::FromStr for SessionBackend {
-    type Err = ConfigError;
-
-    fn from_str(name: &str) -> ConfigResult<Self> {
-        match name {
-            "cached_db" => Ok(Self::CachedDb),
-            "db" => Ok(Self::Db),
-            "file" => Ok(Self::File),
-            "signed_cookies" => Ok(Self::SignedCookies),
-            _ => Err(ConfigError::Unsupported("session backend")),
-        }
-    }
-}
-
-/// Which of Django's two session formats a value was in.
-///
-/// # Example
-///
-/// ```
-/// assert_eq!(signring::django::SessionFormat::Signed.as_str(), "signed");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SessionFormat {
-    /// Written by Django ≤ 3.0 (and 3.1–3.2 with `DEFAULT_HASHING_ALGORITHM =
-    /// "sha1"`): `base64(hex(sha1 mac) ":" json)`.
-    Legacy,
-    /// Written by Django ≥ 3.1: `signing.dumps(session, compress=True)`.
-    Signed,
-}
-
-impl SessionFormat {
-    /// `"legacy"` or `"signed"`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// assert_eq!(signring::django::SessionFormat::Legacy.as_str(), "legacy");
-    /// ```
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Legacy => "legacy",
-            Self::Signed => "signed",
-        }
-    }
-}
-
-/// A session that decoded: its data in Django's key order, and how it verified.
-///
-/// # Example
-///
-/// ```
-/// # use signring::{KeyRing, UnixTime, django::SessionCodec};
-/// let ring = KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-/// let codec = SessionCodec::builder(&ring).build()?;
-/// let data = "eyJhIjoxfQ:1kHR5c:J7IJ7Jd8RbJSZ0QqIeW5ddv6IGcddZoQuEUVxRvttuc";
-/// let session = codec.decode_at(data, UnixTime::now())?;
-/// assert_eq!(signring::json::to_string(&session.session)?, r#"{"a":1}"#);
-/// assert!(!session.record.stale);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DecodedSession {
-    /// The session dictionary, keys in their stored order.
-    pub session: Map,
-    /// The format it was stored in.
-    pub format: SessionFormat,
-    /// How it verified: `stale` when a fallback key verified it, or the
-    /// current key with another algorithm or format than the codec writes
-    /// (never when a staged key did); `timestamp` for the signed format only.
-    pub record: Verification,
-}
 
 /// Encodes and decodes session data as one of Django's session backends does.
 ///
@@ -405,107 +310,5 @@ impl SessionCodec {
         }
         self.signer
             .sign_object_with_timestamp(session, true, timestamp)
-    }
-
-    /// Decodes session data against the current time.
-    ///
-    /// # Errors
-    ///
-    /// Where Django's `decode` returns an empty session: [`Error::BadSignature`]
-    /// when no key verifies it, [`Error::Malformed`], [`Error::Payload`] when
-    /// the verified payload is not a JSON object, and [`Error::Expired`] for a
-    /// `signed_cookies` session older than `SESSION_COOKIE_AGE`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
-    /// assert!(codec.decode("not a session").is_err());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn decode(&self, data: &str) -> Result<DecodedSession> {
-        self.decode_at(data, self.signer.signer().clock().now())
-    }
-
-    /// Decodes session data as if the time were `now` (for the timestamp and
-    /// the keys' expiry alike).
-    ///
-    /// # Errors
-    ///
-    /// As [`decode`](SessionCodec::decode).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
-    /// use signring::{UnixTime, django::{SessionCodec, SessionFormat}, json::Map};
-    /// let codec = SessionCodec::builder(&ring).build()?;
-    /// let now = UnixTime::from_secs_f64(1_600_000_000.0);
-    /// let session = codec.decode_at(&codec.encode_at(&Map::new(), now)?, now)?;
-    /// assert_eq!((session.format, session.record.timestamp), (SessionFormat::Signed, Some(1_600_000_000)));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn decode_at(&self, data: &str, now: UnixTime) -> Result<DecodedSession> {
-        let signed_error = if self.read_signed {
-            match self.signer.unsign_value_at(data, now) {
-                Ok(verified) => {
-                    let mut record = verified.record().clone();
-                    // The codec writes the legacy format: the current key's
-                    // signed value would change on re-encoding.
-                    record.stale |= record.role == KeyRole::Current && self.write_legacy;
-                    let Value::Object(session) = verified.into_value() else {
-                        return Err(Error::Payload(PayloadError::Type));
-                    };
-                    return Ok(DecodedSession {
-                        record,
-                        format: SessionFormat::Signed,
-                        session,
-                    });
-                }
-                Err(error) => Some(error),
-            }
-        } else {
-            None
-        };
-        match (self.read_legacy, signed_error) {
-            (false, Some(error)) => Err(error),
-            (_, error) => self
-                .decode_legacy(data, now)
-                .map_err(|legacy_error| match error {
-                    // Data without the signed format's separator was meant as legacy.
-                    Some(Error::Malformed(Malformed::NoSeparator)) | None => legacy_error,
-                    Some(signed_error) => signed_error,
-                }),
-        }
-    }
-
-    /// `base64(hex(mac) ":" json)`, the MAC over the JSON with any ring key.
-    fn decode_legacy(&self, data: &str, now: UnixTime) -> Result<DecodedSession> {
-        if !data.is_ascii() {
-            return Err(Error::Payload(PayloadError::Base64));
-        }
-        let raw =
-            python_std_b64decode(data.as_bytes()).ok_or(Error::Payload(PayloadError::Base64))?;
-        let colon = raw
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or(Error::Malformed(Malformed::NoSeparator))?;
-        let (mac, serialized) = (&raw[..colon], &raw[colon + 1..]);
-        let found = self.legacy.find(now, |key| {
-            key.tag(serialized).to_hex().as_bytes().ct_eq(mac)
-        });
-        self.legacy.observe(found, !self.write_legacy);
-        let index = found.ok_or(Error::BadSignature)?;
-        let session =
-            json::from_slice(serialized).map_err(|e| Error::Payload(e.into_payload_error()))?;
-        let algorithm = Algorithm::Sha1;
-        Ok(DecodedSession {
-            session,
-            format: SessionFormat::Legacy,
-            record: self
-                .legacy
-                .record(Found { index, algorithm }, !self.write_legacy),
-        })
     }
 }
