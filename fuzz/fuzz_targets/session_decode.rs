@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use signring::django::{SessionAuthHash, SessionBackend, SessionCodec};
-use signring::{DjangoVersion, Error, KeyRing, TimestampSigner};
+use signring::{Error, KeyRing, TimestampSigner};
 use signring_fuzz::NOW;
 
 const PASSWORD: &str = "pbkdf2_sha256$600000$salt$hash";

@@ -11,7 +11,7 @@ use crate::error::{ConfigError, ConfigResult};
 use crate::ring::{KeyRing, RingKey};
 
 /// The text a [`ConfigSecret`] serializes as.
-const REDACTED: &str = "[redacted]";
+pub(super) const REDACTED: &str = "[redacted]";
 
 /// A secret in configuration: read from text, wiped on drop, and written back
 /// only as `"[redacted]"`, so a configuration can be logged or re-serialized

@@ -16,6 +16,7 @@ use crate::json;
 use crate::ring::{KeyRing, RingKey};
 use crate::version::DjangoVersion;
 
+use config::REDACTED;
 pub use config::{ConfigSecret, KeyConfig, RingConfig};
 
 /// Loads key rings, refusing any key that fails Django's weak-key check
