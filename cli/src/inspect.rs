@@ -6,8 +6,8 @@
 //! age are reported instead. The first format that verifies wins.
 
 use signring::django::{
-    MessagesCookie, MessagesFormat, SaltVariant, SessionBackend, SessionCodec, SessionFormat,
-    SignedCookie, unquote_cookie_value,
+    MessagesCookie, MessagesFormat, SessionBackend, SessionCodec, SessionFormat, SignedCookie,
+    unquote_cookie_value,
 };
 use signring::json::{Map, Value};
 use signring::{
@@ -17,15 +17,6 @@ use signring::{
 
 use crate::django::{entries_json, hashing_algorithm};
 use crate::{Failure, print_json};
-
-/// The salt of the `db`, `file` and `cached_db` session backends (signed format).
-pub(crate) const SESSION_SALT: &str = "django.contrib.sessions.SessionStore";
-/// The salt of the legacy session format (`key_salt`, no dot).
-const SESSION_LEGACY_SALT: &str = "django.contrib.sessionsSessionStore";
-/// The salt of the `signed_cookies` session backend.
-pub(crate) const SIGNED_COOKIES_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
-/// The salt of the messages cookie (all three formats).
-const MESSAGES_SALT: &str = "django.contrib.messages";
 
 /// What verified the value.
 struct Found {
@@ -196,12 +187,20 @@ impl Inspector<'_> {
         }
         // A signature that checks out under an object format's salt, over a
         // payload that format cannot read.
+        let session_salt = |backend| -> Result<String, Failure> {
+            let codec = SessionCodec::builder(self.ring).backend(backend).build()?;
+            Ok(codec.salt().to_owned())
+        };
         for (salt, format, input) in [
-            (DUMPS_SALT, "dumps", value),
-            (SESSION_SALT, "session", value),
-            (SIGNED_COOKIES_SALT, "signed_cookies_session", &cookie_value),
+            (DUMPS_SALT.to_owned(), "dumps", value),
+            (session_salt(SessionBackend::Db)?, "session", value),
+            (
+                session_salt(SessionBackend::SignedCookies)?,
+                "signed_cookies_session",
+                &cookie_value,
+            ),
         ] {
-            if let Some(mut found) = self.timestamped(input, salt)? {
+            if let Some(mut found) = self.timestamped(input, &salt)? {
                 found.note = Some(format!(
                     "the signature checks out with the {format} salt but the payload is not {format} data"
                 ));
@@ -271,13 +270,14 @@ impl Inspector<'_> {
         if let Some(algorithm) = self.algorithm {
             builder = builder.algorithm(algorithm);
         }
-        let Ok(decoded) = builder.build()?.decode_at(value, self.now) else {
+        let codec = builder.build()?;
+        let Ok(decoded) = codec.decode_at(value, self.now) else {
             return Ok(None);
         };
         let (format, salt) = match (cookies, decoded.format) {
-            (true, _) => ("signed_cookies_session", SIGNED_COOKIES_SALT),
-            (false, SessionFormat::Legacy) => ("session_legacy", SESSION_LEGACY_SALT),
-            (false, _) => ("session", SESSION_SALT),
+            (true, _) => ("signed_cookies_session", codec.salt()),
+            (false, SessionFormat::Legacy) => ("session_legacy", codec.legacy_salt()),
+            (false, _) => ("session", codec.salt()),
         };
         Ok(Some(Found {
             format,
@@ -303,13 +303,10 @@ impl Inspector<'_> {
         let Ok(verified) = cookie.unsign_at(value, self.now) else {
             return Ok(None);
         };
-        let salt = match verified.salt_variant {
-            SaltVariant::Legacy => format!("{name}{salt}"),
-            _ => format!(
-                "django.http.cookies.v2:{}:{salt}{name}",
-                salt.chars().count()
-            ),
-        };
+        let salt = cookie
+            .salt(verified.salt_variant)
+            .unwrap_or_default()
+            .to_owned();
         Ok(Some(Found {
             format: "signed_cookie",
             salt,
@@ -329,7 +326,8 @@ impl Inspector<'_> {
         if let Some(algorithm) = self.algorithm {
             builder = builder.algorithm(algorithm);
         }
-        let Ok(decoded) = builder.build()?.decode(value) else {
+        let cookie = builder.build()?;
+        let Ok(decoded) = cookie.decode_at(value, self.now) else {
             return Ok(None);
         };
         let (format, timestamp) = match decoded.format {
@@ -339,7 +337,7 @@ impl Inspector<'_> {
         };
         Ok(Some(Found {
             format,
-            salt: MESSAGES_SALT.to_owned(),
+            salt: cookie.salt().to_owned(),
             key_index: decoded.record.key_index,
             stale: decoded.record.stale,
             timestamp,

@@ -31,7 +31,6 @@ use signring::{
 };
 
 use crate::django::{bool_setting, hashing_algorithm, setting};
-use crate::inspect::{SESSION_SALT, SIGNED_COOKIES_SALT};
 use crate::{Common, Failure, configure, error_kind};
 
 /// What the values on stdin are.
@@ -135,18 +134,19 @@ impl Resigner {
                 if let Some(age) = setting::<i64>("SESSION_COOKIE_AGE")? {
                     builder = builder.session_cookie_age(age);
                 }
-                let salt = if options.backend == SessionBackend::SignedCookies {
-                    SIGNED_COOKIES_SALT
-                } else {
-                    SESSION_SALT
-                };
-                let mut signer = TimestampSigner::builder(ring).salt(salt).django(version);
                 if let Some(algorithm) = algorithm {
                     builder = builder.algorithm(algorithm);
+                }
+                let codec = builder.build()?;
+                // The codec's own salt: what it verifies is what this signer re-signs.
+                let mut signer = TimestampSigner::builder(ring)
+                    .salt(codec.salt())
+                    .django(version);
+                if let Some(algorithm) = algorithm {
                     signer = signer.algorithm(algorithm);
                 }
                 Self::Session {
-                    codec: builder.build()?,
+                    codec,
                     signer: signer.build()?,
                 }
             }

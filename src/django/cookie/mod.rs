@@ -250,6 +250,28 @@ impl SignedCookie {
         }
     }
 
+    /// The signer salt of `variant` (`django.http.cookies.v2:…` or the legacy
+    /// `name + salt`), when this cookie reads that variant.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::{DjangoVersion, django::{SaltVariant, SignedCookie}};
+    /// let cookie = SignedCookie::builder(&ring, "c").salt("s").django(DjangoVersion::V5_2).build()?;
+    /// assert_eq!(cookie.salt(SaltVariant::V2), Some("django.http.cookies.v2:1:sc"));
+    /// assert_eq!(cookie.salt(SaltVariant::Legacy), Some("cs"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn salt(&self, variant: SaltVariant) -> Option<&str> {
+        match variant {
+            SaltVariant::V2 => self.v2.as_ref(),
+            SaltVariant::Legacy => self.legacy.as_ref(),
+        }
+        .map(|signer| signer.signer().salt())
+    }
+
     /// The salt variant new cookies are signed with.
     ///
     /// # Example

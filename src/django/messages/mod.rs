@@ -145,4 +145,19 @@ impl MessagesCookie {
             read_older: None,
         }
     }
+
+    /// The salt of every format of the messages cookie.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let cookie = signring::django::MessagesCookie::builder(&ring).build()?;
+    /// assert_eq!(cookie.salt(), "django.contrib.messages");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn salt(&self) -> &str {
+        self.signer.signer().salt()
+    }
 }

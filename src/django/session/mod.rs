@@ -51,6 +51,8 @@ pub struct SessionCodec {
     signer: TimestampSigner,
     /// SHA-1 states for the legacy format, one per ring key.
     legacy: KeyedRing,
+    /// The legacy format's key salt (`django.contrib.sessions` + class name).
+    legacy_salt: Box<str>,
     read_signed: bool,
     read_legacy: bool,
     write_legacy: bool,
@@ -189,6 +191,7 @@ impl<'r> SessionCodecBuilder<'r> {
         Ok(SessionCodec {
             signer,
             legacy,
+            legacy_salt: legacy_salt.into_boxed_str(),
             read_signed: cookies || version >= DjangoVersion::V3_2,
             read_legacy: !cookies && self.read_legacy.unwrap_or(version <= DjangoVersion::V3_2),
             write_legacy: !cookies
@@ -221,6 +224,40 @@ impl SessionCodec {
             read_legacy: None,
             session_cookie_age: DEFAULT_SESSION_COOKIE_AGE,
         }
+    }
+
+    /// The salt of the signed format: `django.contrib.sessions.<class>`, or
+    /// the `signed_cookies` backend's own.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// use signring::django::{SessionBackend, SessionCodec};
+    /// assert_eq!(SessionCodec::builder(&ring).build()?.salt(), "django.contrib.sessions.SessionStore");
+    /// let cookies = SessionCodec::builder(&ring).backend(SessionBackend::SignedCookies).build()?;
+    /// assert_eq!(cookies.salt(), "django.contrib.sessions.backends.signed_cookies");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn salt(&self) -> &str {
+        self.signer.signer().salt()
+    }
+
+    /// The key salt of the legacy (pre-3.1) format: `django.contrib.sessions`
+    /// and the class name, without a dot.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let ring = signring::KeyRing::new("doc-example-secret-key-not-used-anywhere-else-0123456789")?;
+    /// let codec = signring::django::SessionCodec::builder(&ring).build()?;
+    /// assert_eq!(codec.legacy_salt(), "django.contrib.sessionsSessionStore");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn legacy_salt(&self) -> &str {
+        &self.legacy_salt
     }
 
     /// The format this codec writes.
