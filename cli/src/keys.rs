@@ -33,7 +33,7 @@ pub(crate) fn load(
     let shown = |error: ConfigError| match error {
         ConfigError::WeakKey(setting) => format!(
             "{setting} is weak (Django's security.W009/W025 checks); \
-             pass --allow-weak-keys to use it anyway"
+             pass --allow-weak-keys (or set SIGNRING_ALLOW_WEAK_KEYS=1) to use it anyway"
         ),
         other => other.to_string(),
     };

@@ -45,7 +45,8 @@ struct Cli {
     /// "fallbacks": [...], "staged": [...]}.
     #[arg(long, global = true, value_name = "FILE")]
     ring: Option<PathBuf>,
-    /// Accept keys that fail Django's W009/W025 checks (tests, fixtures).
+    /// Accept keys that fail Django's W009/W025 checks (tests, fixtures);
+    /// also SIGNRING_ALLOW_WEAK_KEYS=1 in the environment.
     #[arg(long, global = true)]
     allow_weak_keys: bool,
     #[command(subcommand)]
@@ -338,8 +339,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             command: django::Command::CheckKey { .. }
         }
     );
-    let ring =
-        keys::load(source, cli.django, cli.allow_weak_keys || checking).map_err(Failure::Config)?;
+    let allow_weak = cli.allow_weak_keys || checking || weak_keys_allowed_by_env()?;
+    let ring = keys::load(source, cli.django, allow_weak).map_err(Failure::Config)?;
     let version = cli.django;
     match &cli.command {
         Command::Sign {
@@ -535,6 +536,22 @@ pub(crate) fn configure<'r, S>(
         builder = builder.algorithm(algorithm);
     }
     Ok(builder)
+}
+
+/// `SIGNRING_ALLOW_WEAK_KEYS=1` (or `true`), the environment's form of
+/// `--allow-weak-keys` for test harnesses that set keys there too; any other
+/// value than `0`/`false`/unset is a usage error rather than a silent choice.
+fn weak_keys_allowed_by_env() -> Result<bool, Failure> {
+    match env_var("SIGNRING_ALLOW_WEAK_KEYS")
+        .map_err(Failure::Config)?
+        .as_deref()
+    {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(_) => Err(Failure::Config(
+            "SIGNRING_ALLOW_WEAK_KEYS must be 1, true, 0 or false".into(),
+        )),
+    }
 }
 
 /// An environment variable, `None` when unset. One that is set but not UTF-8

@@ -18,6 +18,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
         "SECRET_KEY",
         "SECRET_KEY_FALLBACKS",
         "DEFAULT_HASHING_ALGORITHM",
+        "SIGNRING_ALLOW_WEAK_KEYS",
     ] {
         command.env_remove(name);
     }
@@ -82,7 +83,7 @@ fn weak_keys_are_refused_unless_allowed_and_never_shown() {
     assert_eq!(
         stderr(&out),
         "signring: SECRET_KEY is weak (Django's security.W009/W025 checks); \
-         pass --allow-weak-keys to use it anyway"
+         pass --allow-weak-keys (or set SIGNRING_ALLOW_WEAK_KEYS=1) to use it anyway"
     );
     let out = run(
         &["sign", "v"],
@@ -96,6 +97,14 @@ fn weak_keys_are_refused_unless_allowed_and_never_shown() {
     assert!(!stderr(&out).contains("weak-fallback"));
     let out = run(&["--allow-weak-keys", "sign", "v"], &[("SECRET_KEY", weak)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let allowed = stdout(&out);
+    let env = [("SECRET_KEY", weak), ("SIGNRING_ALLOW_WEAK_KEYS", "1")];
+    assert_eq!(stdout(&run(&["sign", "v"], &env)), allowed);
+    let env = [
+        ("SECRET_KEY", weak),
+        ("SIGNRING_ALLOW_WEAK_KEYS", "yes please"),
+    ];
+    assert_eq!(run(&["sign", "v"], &env).status.code(), Some(2));
     // check-key exists to report weak keys, so it reads them.
     let out = run(&["django", "check-key", "--json"], &[("SECRET_KEY", weak)]);
     assert_eq!(
