@@ -282,6 +282,17 @@ impl Signer {
         Ok(self.sign(verified.signed_part()))
     }
 
+    /// Refuses input longer than the configured limit, before any HMAC: the
+    /// check every format of every adapter makes first.
+    pub(crate) fn check_input_len(&self, input: &str) -> Result<()> {
+        if input.len() > self.max_input_len {
+            return Err(Error::Malformed(Malformed::TooLong {
+                limit: self.max_input_len,
+            }));
+        }
+        Ok(())
+    }
+
     pub(crate) fn max_payload_size(&self) -> usize {
         self.max_payload_size
     }
@@ -315,11 +326,7 @@ impl Signer {
     }
 
     fn verify_unobserved<'a>(&self, signed: &'a str, now: UnixTime) -> Result<(&'a str, Found)> {
-        if signed.len() > self.max_input_len {
-            return Err(Error::Malformed(Malformed::TooLong {
-                limit: self.max_input_len,
-            }));
-        }
+        self.check_input_len(signed)?;
         let (message, signature) = self
             .split(signed)
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;

@@ -403,3 +403,41 @@ fn every_adapter_reports_to_the_observer() -> TestResult {
     assert_eq!(report.keys[0].verified, 0, "{report}");
     Ok(())
 }
+
+/// One options value: the input limit applies to every format of every
+/// adapter, the legacy ones included.
+#[cfg(feature = "django")]
+#[test]
+fn the_input_limit_applies_to_legacy_formats_too() -> TestResult {
+    use signring::Malformed;
+    use signring::django::{Message, MessagesCookie, SessionCodec};
+    use signring::json::{Map, Value};
+    let ring = KeyRing::new(CURRENT)?;
+    let mut big = Map::new();
+    big.insert("blob".into(), Value::String("x".repeat(2000)));
+    let legacy = SessionCodec::builder(&ring)
+        .django(DjangoVersion::V2_2)
+        .build()?
+        .encode_at(&big, at(1e9))?;
+    let limited = SessionCodec::builder(&ring)
+        .django(DjangoVersion::V2_2)
+        .max_input_len(1000)
+        .build()?;
+    assert_eq!(
+        limited.decode_at(&legacy, at(1e9)).unwrap_err(),
+        Error::Malformed(Malformed::TooLong { limit: 1000 })
+    );
+    let messages = MessagesCookie::builder(&ring)
+        .django(DjangoVersion::V2_2)
+        .build()?
+        .encode_at(&[Message::new(20, "x".repeat(2000))], false, at(1e9))?;
+    let limited = MessagesCookie::builder(&ring)
+        .django(DjangoVersion::V2_2)
+        .max_input_len(1000)
+        .build()?;
+    assert_eq!(
+        limited.decode_at(&messages, at(1e9)).unwrap_err(),
+        Error::Malformed(Malformed::TooLong { limit: 1000 })
+    );
+    Ok(())
+}

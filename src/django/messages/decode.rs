@@ -99,6 +99,7 @@ impl MessagesCookie {
 
     /// `hex(sha1 mac) "$" json`, checked against every ring key.
     fn decode_legacy(&self, data: &str, now: UnixTime) -> Result<DecodedMessages> {
+        self.signer.signer().check_input_len(data)?;
         let (mac, text) = data
             .split_once('$')
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;

@@ -115,6 +115,7 @@ impl SessionCodec {
 
     /// `base64(hex(mac) ":" json)`, the MAC over the JSON with any ring key.
     fn decode_legacy(&self, data: &str, now: UnixTime) -> Result<DecodedSession> {
+        self.signer.signer().check_input_len(data)?;
         if !data.is_ascii() {
             return Err(Error::Payload(PayloadError::Base64));
         }
