@@ -11,3 +11,7 @@ mod support;
 
 #[cfg(feature = "sqlite")]
 mod sqlite_db;
+#[cfg(feature = "mysql")]
+mod mysql_db;
+#[cfg(feature = "postgres")]
+mod postgres_db;
