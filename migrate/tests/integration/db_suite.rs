@@ -104,9 +104,9 @@ pub fn dry_run_writes_nothing(db: &mut dyn TestDb) {
 }
 
 /// A store that lets "Django" change a row between the read and the write.
-struct Meddling<'a> {
-    inner: Box<dyn SessionStore>,
-    before_write: Box<dyn FnMut() + 'a>,
+pub struct Meddling<'a> {
+    pub inner: Box<dyn SessionStore>,
+    pub before_write: Box<dyn FnMut() + 'a>,
 }
 
 impl PasswordLookup for Meddling<'_> {

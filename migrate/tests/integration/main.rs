@@ -15,3 +15,7 @@ mod sqlite_db;
 mod mysql_db;
 #[cfg(feature = "postgres")]
 mod postgres_db;
+#[cfg(all(feature = "redis", feature = "sqlite"))]
+mod redis_cache;
+#[cfg(feature = "sqlite")]
+mod file_store;
