@@ -35,7 +35,12 @@ pub(crate) struct MigrateArgs {
     #[arg(long, value_name = "P", default_value = "")]
     cache_key_prefix: String,
     /// CACHES' VERSION.
-    #[arg(long, value_name = "N", default_value_t = 1, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        allow_hyphen_values = true
+    )]
     cache_version: i64,
     /// SESSION_FILE_PATH (file).
     #[arg(long, value_name = "DIR")]
@@ -74,7 +79,8 @@ pub(crate) struct MigrateArgs {
 }
 
 fn parse_engine(text: &str) -> Result<Engine, String> {
-    text.parse().map_err(|e: signring_migrate::EngineError| e.to_string())
+    text.parse()
+        .map_err(|e: signring_migrate::EngineError| e.to_string())
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -87,7 +93,11 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// Runs the migration. Exit 0: it ran to the end; 1: to the end, but some
 /// sessions were undecodable or changed meanwhile; 2: usage, configuration or
 /// connection errors (the batch in progress rolled back).
-pub(crate) fn run(args: &MigrateArgs, ring: &KeyRing, version: DjangoVersion) -> Result<(), Failure> {
+pub(crate) fn run(
+    args: &MigrateArgs,
+    ring: &KeyRing,
+    version: DjangoVersion,
+) -> Result<(), Failure> {
     let mut report = Report::new(args.engine, args.dry_run);
     let result = migrate(args, ring, version, &mut report);
     for warning in &report.warnings {
@@ -140,7 +150,11 @@ fn migrate(
     config.file_path.clone_from(&args.file_path);
     config.cookie_name.clone_from(&args.cookie_name);
     config.table.clone_from(&args.table);
-    config.users = UserTable::new(&args.user_table, &args.user_id_column, &args.password_column)?;
+    config.users = UserTable::new(
+        &args.user_table,
+        &args.user_id_column,
+        &args.password_column,
+    )?;
     let batch_size = usize::try_from(args.batch_size)
         .map_err(|_| MigrateError::Config("--batch-size is too large".into()))?;
     let mut builder = Migrator::builder(ring)
@@ -165,14 +179,20 @@ fn json_report(report: &Report, ok: bool) -> Map {
     let count = |n: u64| Value::Integer(i128::from(n));
     let mut object = Map::new();
     object.insert("ok".into(), Value::Bool(ok));
-    object.insert("engine".into(), Value::String(report.engine.as_str().into()));
+    object.insert(
+        "engine".into(),
+        Value::String(report.engine.as_str().into()),
+    );
     object.insert("dry_run".into(), Value::Bool(report.dry_run));
     object.insert("scanned".into(), count(report.scanned));
     object.insert("fresh".into(), count(report.fresh));
     object.insert("resigned".into(), count(report.resigned));
     object.insert("hash_rewritten".into(), count(report.hash_rewritten));
     object.insert("undecodable".into(), count(report.undecodable));
-    object.insert("skipped_concurrent".into(), count(report.skipped_concurrent));
+    object.insert(
+        "skipped_concurrent".into(),
+        count(report.skipped_concurrent),
+    );
     let mut by_key = Map::new();
     for (id, n) in &report.by_key {
         by_key.insert(id.clone(), count(*n));
@@ -182,7 +202,11 @@ fn json_report(report: &Report, ok: bool) -> Map {
 }
 
 fn print_summary(report: &Report, target: &str) {
-    let verb = if report.dry_run { "would migrate" } else { "migrated" };
+    let verb = if report.dry_run {
+        "would migrate"
+    } else {
+        "migrated"
+    };
     println!("{verb} {} sessions in {target}", report.engine);
     println!(
         "  scanned {}: fresh {}, resigned {} (auth hash rewritten {}), undecodable {}, skipped (changed meanwhile) {}",
@@ -193,7 +217,11 @@ fn print_summary(report: &Report, target: &str) {
         report.undecodable,
         report.skipped_concurrent
     );
-    let by_key: Vec<String> = report.by_key.iter().map(|(id, n)| format!("{id} {n}")).collect();
+    let by_key: Vec<String> = report
+        .by_key
+        .iter()
+        .map(|(id, n)| format!("{id} {n}"))
+        .collect();
     println!("  verified by key: {}", by_key.join(", "));
     if !report.undecodable_reasons.is_empty() {
         let reasons: Vec<String> = report

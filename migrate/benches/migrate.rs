@@ -5,6 +5,8 @@
 //! `cargo bench -- --test` is quick); for the measurement:
 //! `SIGNRING_BENCH_SESSIONS=1000000 cargo bench -p signring-migrate --bench migrate`.
 
+#![allow(clippy::unwrap_used)] // a benchmark that cannot set up should fail loudly
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -43,21 +45,39 @@ fn template(dir: &Path, n: usize) -> PathBuf {
         let mut session = Map::new();
         if i % 5 != 4 {
             let password = format!("pbkdf2_sha256$870000$salt{i:016}$hash{i:040}=");
-            db.execute("INSERT INTO auth_user VALUES (?1, ?2)", (i as i64, &password)).unwrap();
+            db.execute(
+                "INSERT INTO auth_user VALUES (?1, ?2)",
+                (i as i64, &password),
+            )
+            .unwrap();
             session.insert("_auth_user_id".into(), Value::String(i.to_string()));
             session.insert(
                 "_auth_user_backend".into(),
                 Value::String("django.contrib.auth.backends.ModelBackend".into()),
             );
-            session.insert("_auth_user_hash".into(), Value::String(auth.hash(&password)));
+            session.insert(
+                "_auth_user_hash".into(),
+                Value::String(auth.hash(&password)),
+            );
         } else {
-            session.insert("cart".into(), Value::Array(vec![Value::Integer(i as i128); 3]));
+            session.insert(
+                "cart".into(),
+                Value::Array(vec![Value::Integer(i as i128); 3]),
+            );
         }
-        let data = codec.encode_with_timestamp(&session, 1_700_000_000).unwrap();
-        // Django's keys: 32 random [a-z0-9]; a hash of i spreads them.
-        let key = format!("{:032x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835));
-        db.execute("INSERT INTO django_session VALUES (?1, ?2, '2099-01-01 00:00:00')", (key, data))
+        let data = codec
+            .encode_with_timestamp(&session, 1_700_000_000)
             .unwrap();
+        // Django's keys: 32 random [a-z0-9]; a hash of i spreads them.
+        let key = format!(
+            "{:032x}",
+            (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+        );
+        db.execute(
+            "INSERT INTO django_session VALUES (?1, ?2, '2099-01-01 00:00:00')",
+            (key, data),
+        )
+        .unwrap();
     }
     db.execute_batch("COMMIT").unwrap();
     path
@@ -79,12 +99,15 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let migrator = Migrator::builder(&ring).build().unwrap();
     let mut group = c.benchmark_group("migrate");
-    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
     group.bench_function(format!("sqlite/{n}"), |b| {
         b.iter_batched(
             || copy(&template, &dir),
             |path| {
-                let mut store = SqliteStore::open(&path, "django_session", UserTable::default()).unwrap();
+                let mut store =
+                    SqliteStore::open(&path, "django_session", UserTable::default()).unwrap();
                 let report = migrator.run(&mut store).unwrap();
                 assert_eq!(report.resigned, n as u64);
             },
@@ -95,7 +118,8 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || copy(&template, &dir),
             |path| {
-                let mut store = SqliteStore::open(&path, "django_session", UserTable::default()).unwrap();
+                let mut store =
+                    SqliteStore::open(&path, "django_session", UserTable::default()).unwrap();
                 let mut cursor = None;
                 let mut rewritten = 0;
                 loop {
@@ -110,7 +134,12 @@ fn bench(c: &mut Criterion) {
                             Rewrite::of(s, new)
                         })
                         .collect();
-                    rewritten += store.write_batch(&rewrites).unwrap().into_iter().filter(|w| *w).count();
+                    rewritten += store
+                        .write_batch(&rewrites)
+                        .unwrap()
+                        .into_iter()
+                        .filter(|w| *w)
+                        .count();
                     if batch.next.is_none() {
                         break;
                     }

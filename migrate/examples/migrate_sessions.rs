@@ -39,11 +39,20 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     for (i, name) in users.iter().enumerate() {
         let id = i as i64 + 1;
         let password = format!("pbkdf2_sha256$600000$salt{id}$hash-of-{name}");
-        db.execute("INSERT INTO auth_user (id, password, username) VALUES (?1, ?2, ?3)", (id, &password, name))?;
+        db.execute(
+            "INSERT INTO auth_user (id, password, username) VALUES (?1, ?2, ?3)",
+            (id, &password, name),
+        )?;
         let mut session = Map::new();
         session.insert("_auth_user_id".into(), Value::String(id.to_string()));
-        session.insert("_auth_user_backend".into(), Value::String("django.contrib.auth.backends.ModelBackend".into()));
-        session.insert("_auth_user_hash".into(), Value::String(old_auth.hash(&password)));
+        session.insert(
+            "_auth_user_backend".into(),
+            Value::String("django.contrib.auth.backends.ModelBackend".into()),
+        );
+        session.insert(
+            "_auth_user_hash".into(),
+            Value::String(old_auth.hash(&password)),
+        );
         let data = old_codec.encode_with_timestamp(&session, login_time)?;
         db.execute(
             "INSERT INTO django_session VALUES (?1, ?2, '2099-01-01 00:00:00')",
@@ -61,7 +70,11 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     let readable = unmigrated
         .iter()
-        .filter(|data| SessionCodec::builder(&new_only).build().is_ok_and(|c| c.decode(data).is_ok()))
+        .filter(|data| {
+            SessionCodec::builder(&new_only)
+                .build()
+                .is_ok_and(|c| c.decode(data).is_ok())
+        })
         .count();
     println!("without a migration, the new key alone reads {readable} of them");
 
@@ -84,8 +97,9 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         "SELECT s.session_data, u.password, u.username FROM django_session s \
          JOIN auth_user u ON u.username || '0123456789abcdefghijklmnop' = s.session_key ORDER BY u.id",
     )?;
-    let rows: Vec<(String, String, String)> =
-        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect::<Result<_, _>>()?;
+    let rows: Vec<(String, String, String)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
     let mut logged_in = 0;
     for (data, password, name) in &rows {
         let session = codec.decode(data)?;
@@ -96,12 +110,19 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         let still_in = auth.django_get_user(stored, password).is_logged_in();
         println!(
             "  {name}: {} (signed at {:?}, as at login)",
-            if still_in { "still logged in" } else { "LOGGED OUT" },
+            if still_in {
+                "still logged in"
+            } else {
+                "LOGGED OUT"
+            },
             session.record.timestamp
         );
         logged_in += usize::from(still_in);
     }
     assert_eq!(logged_in, users.len());
-    println!("with only the new key, {logged_in} of {} users are still logged in", users.len());
+    println!(
+        "with only the new key, {logged_in} of {} users are still logged in",
+        users.len()
+    );
     Ok(())
 }

@@ -110,9 +110,6 @@ mod tests {
 
     #[test]
     fn every_glob_character_is_escaped() {
-        assert_eq!(
-            CacheKeys::new(r"[a]?\", 0).pattern("p"),
-            r"\[a\]\?\\:0:p*"
-        );
+        assert_eq!(CacheKeys::new(r"[a]?\", 0).pattern("p"), r"\[a\]\?\\:0:p*");
     }
 }

@@ -114,6 +114,12 @@ impl StoreError {
     /// Whether running the batch again may succeed.
     #[must_use]
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Query { transient: true, .. })
+        matches!(
+            self,
+            Self::Query {
+                transient: true,
+                ..
+            }
+        )
     }
 }

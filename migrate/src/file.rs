@@ -105,11 +105,18 @@ impl FileStore {
         for entry in entries {
             let entry = entry.map_err(|e| self.error("listing", &e))?;
             let name = entry.file_name();
-            let Some(key) = name.to_str().and_then(|n| n.strip_prefix(&self.cookie_name)) else {
+            let Some(key) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&self.cookie_name))
+            else {
                 continue;
             };
             // Django's VALID_KEY_CHARS: lower-case letters and digits.
-            if !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+            if !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
                 keys.push(key.to_owned());
             }
         }
@@ -250,7 +257,10 @@ impl SessionStore for FileStore {
     }
 
     fn write_batch(&mut self, rewrites: &[Rewrite]) -> Result<Vec<bool>, StoreError> {
-        rewrites.iter().map(|rewrite| self.replace(rewrite)).collect()
+        rewrites
+            .iter()
+            .map(|rewrite| self.replace(rewrite))
+            .collect()
     }
 
     fn remaining(&mut self, after: Option<&str>) -> Option<u64> {

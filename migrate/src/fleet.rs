@@ -57,7 +57,11 @@ impl FleetWatch {
                         started: self.started,
                     });
                 }
-                if self.newest_fallback.as_ref().is_none_or(|(t, _)| timestamp > *t) {
+                if self
+                    .newest_fallback
+                    .as_ref()
+                    .is_none_or(|(t, _)| timestamp > *t)
+                {
                     self.newest_fallback = Some((timestamp, record.key_id.to_string()));
                 }
             }

@@ -82,13 +82,13 @@ mod store;
 mod url;
 mod users;
 
+#[cfg(feature = "redis")]
+mod cached_db;
 mod file;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
-#[cfg(feature = "redis")]
-mod cached_db;
 #[cfg(feature = "redis")]
 mod redis_cache;
 #[cfg(feature = "sqlite")]

@@ -8,9 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use signring::django::{
-    RotateError, SESSION_USER_ID_KEY, SessionAuthHash, SessionCodec,
-};
+use signring::django::{RotateError, SESSION_USER_ID_KEY, SessionAuthHash, SessionCodec};
 use signring::json::{Map, Value};
 use signring::{Error, KeyRing, Options, UnixTime};
 
@@ -170,14 +168,20 @@ impl MigratorBuilder<'_> {
     /// positive number, or options the codecs refuse.
     pub fn build(self) -> Result<Migrator, MigrateError> {
         if self.batch_size == 0 {
-            return Err(MigrateError::Config("the batch size must be at least 1".into()));
+            return Err(MigrateError::Config(
+                "the batch size must be at least 1".into(),
+            ));
         }
-        if self.max_rate.is_some_and(|rate| !(rate.is_finite() && rate > 0.0)) {
+        if self
+            .max_rate
+            .is_some_and(|rate| !(rate.is_finite() && rate > 0.0))
+        {
             return Err(MigrateError::Config(
                 "the rate limit must be a positive number of sessions per second".into(),
             ));
         }
-        let config = |e: signring::ConfigError| MigrateError::Config(format!("invalid configuration: {e}"));
+        let config =
+            |e: signring::ConfigError| MigrateError::Config(format!("invalid configuration: {e}"));
         let mut codec = SessionCodec::builder(self.ring).options(self.options.clone());
         if let Some(class) = &self.session_class {
             codec = codec.session_class(class.clone());
@@ -276,18 +280,21 @@ impl Migrator {
         let result = loop {
             let limit = match self.max_sessions {
                 Some(max) if report.scanned >= max => break Ok(false),
-                Some(max) => self.batch_size.min(usize::try_from(max - report.scanned).unwrap_or(usize::MAX)),
+                Some(max) => self
+                    .batch_size
+                    .min(usize::try_from(max - report.scanned).unwrap_or(usize::MAX)),
                 None => self.batch_size,
             };
-            let (scanned, next) = match self.batch(store, cursor.as_deref(), limit, &mut fleet, report) {
-                Ok(done) => done,
-                Err(error) => break Err(error),
-            };
+            let (scanned, next) =
+                match self.batch(store, cursor.as_deref(), limit, &mut fleet, report) {
+                    Ok(done) => done,
+                    Err(error) => break Err(error),
+                };
             cursor = next;
-            if let (Some(state), false) = (&state, self.dry_run) {
-                if let Err(error) = state.save(cursor.as_deref(), false) {
-                    break Err(error);
-                }
+            if let (Some(state), false) = (&state, self.dry_run)
+                && let Err(error) = state.save(cursor.as_deref(), false)
+            {
+                break Err(error);
             }
             progress.update(report);
             if cursor.is_none() {
@@ -334,7 +341,9 @@ impl Migrator {
                     merge(report, tally);
                     return Ok((scanned, next));
                 }
-                Err(MigrateError::Store(error)) if error.is_transient() && attempt < TRANSIENT_RETRIES => {
+                Err(MigrateError::Store(error))
+                    if error.is_transient() && attempt < TRANSIENT_RETRIES =>
+                {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(100 << (2 * attempt)));
                 }
@@ -363,7 +372,9 @@ impl Migrator {
             store.write_batch(&plan.rewrites)?
         };
         let mut settled: Vec<&str> = plan.fresh_keys.iter().map(String::as_str).collect();
-        for ((rewrite, written), hash) in plan.rewrites.iter().zip(&written).zip(&plan.hash_rewritten) {
+        for ((rewrite, written), hash) in
+            plan.rewrites.iter().zip(&written).zip(&plan.hash_rewritten)
+        {
             if *written {
                 plan.tally.resigned += 1;
                 plan.tally.hash_rewritten += u64::from(*hash);
@@ -407,17 +418,22 @@ impl Migrator {
         }
         let passwords = lookup(store, user_ids)?;
         for (session, text, found) in decoded {
-            *plan.tally.by_key.entry(found.record.key_id.to_string()).or_default() += 1;
-            let rotated = self.codec.rotate_at(
-                text,
-                &self.auth,
-                |id| passwords.get(id).cloned(),
-                now,
-            );
+            *plan
+                .tally
+                .by_key
+                .entry(found.record.key_id.to_string())
+                .or_default() += 1;
+            let rotated =
+                self.codec
+                    .rotate_at(text, &self.auth, |id| passwords.get(id).cloned(), now);
             match rotated {
                 Ok(rotated) if !rotated.was_stale => plan.fresh(session),
-                Ok(rotated) => plan.rewrite(session, rotated.data.into_bytes(), rotated.hash_rewritten),
-                Err(RotateError::Decode(error)) => plan.tally.count_undecodable(error_reason(&error)),
+                Ok(rotated) => {
+                    plan.rewrite(session, rotated.data.into_bytes(), rotated.hash_rewritten)
+                }
+                Err(RotateError::Decode(error)) => {
+                    plan.tally.count_undecodable(error_reason(&error))
+                }
                 // Django logs these out whatever the key: re-sign the data
                 // (the user may keep anonymous data), leave the hash alone.
                 Err(other) => {
@@ -480,7 +496,11 @@ impl Migrator {
                 plan.tally.fresh += 1;
                 continue;
             };
-            *plan.tally.by_key.entry(record.key_id.to_string()).or_default() += 1;
+            *plan
+                .tally
+                .by_key
+                .entry(record.key_id.to_string())
+                .or_default() += 1;
             if !record.stale {
                 plan.fresh(session);
                 continue;

@@ -125,10 +125,7 @@ impl SessionStore for MysqlStore {
             let statement = transaction.prep(&sql)?;
             let mut written = Vec::with_capacity(rewrites.len());
             for rewrite in rewrites {
-                transaction.exec_drop(
-                    &statement,
-                    (&rewrite.new, &rewrite.key, &rewrite.old),
-                )?;
+                transaction.exec_drop(&statement, (&rewrite.new, &rewrite.key, &rewrite.old))?;
                 written.push(transaction.affected_rows() == 1);
             }
             // Dropping the transaction on an error above rolls it back.
@@ -143,7 +140,10 @@ impl SessionStore for MysqlStore {
             "SELECT COUNT(*) FROM {} WHERE session_key > ?",
             self.table.quoted('`')
         );
-        self.conn.exec_first(sql, (after.unwrap_or(""),)).ok().flatten()
+        self.conn
+            .exec_first(sql, (after.unwrap_or(""),))
+            .ok()
+            .flatten()
     }
 }
 
@@ -200,15 +200,13 @@ impl PasswordLookup for MysqlStore {
                 "SELECT CAST({id} AS CHAR), {password} FROM {table} WHERE {id} IN ({})",
                 vec!["?"; params.len()].join(",")
             );
-            let rows: Vec<(Option<String>, Option<String>)> = self
-                .conn
-                .exec(sql, params)
-                .map_err(|e| self.error(&e))?;
+            let rows: Vec<(Option<String>, Option<String>)> =
+                self.conn.exec(sql, params).map_err(|e| self.error(&e))?;
             for (user, hash) in rows {
-                if let (Some(user), Some(hash)) = (user, hash) {
-                    if let Some(original) = forms.get(&user) {
-                        found.insert(original.clone(), hash);
-                    }
+                if let (Some(user), Some(hash)) = (user, hash)
+                    && let Some(original) = forms.get(&user)
+                {
+                    found.insert(original.clone(), hash);
                 }
             }
         }

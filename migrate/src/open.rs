@@ -106,7 +106,9 @@ pub fn open_store(config: &StoreConfig) -> Result<Box<dyn SessionStore>, Migrate
         }
         Engine::File => {
             let dir = config.file_path.as_ref().ok_or_else(|| {
-                MigrateError::Config("the file engine needs --file-path DIR (SESSION_FILE_PATH)".into())
+                MigrateError::Config(
+                    "the file engine needs --file-path DIR (SESSION_FILE_PATH)".into(),
+                )
             })?;
             let users = open_database(database()?, &config.table, config.users.clone())?;
             Ok(Box::new(crate::file::FileStore::open(
@@ -194,8 +196,16 @@ pub fn open_database(
 }
 
 #[cfg(feature = "sqlite")]
-fn sqlite(url: &ServerUrl, table: &str, users: UserTable) -> Result<Box<dyn SessionStore>, MigrateError> {
-    Ok(Box::new(crate::sqlite::SqliteStore::open(url.database(), table, users)?))
+fn sqlite(
+    url: &ServerUrl,
+    table: &str,
+    users: UserTable,
+) -> Result<Box<dyn SessionStore>, MigrateError> {
+    Ok(Box::new(crate::sqlite::SqliteStore::open(
+        url.database(),
+        table,
+        users,
+    )?))
 }
 
 #[cfg(not(feature = "sqlite"))]
@@ -204,8 +214,14 @@ fn sqlite(_: &ServerUrl, _: &str, _: UserTable) -> Result<Box<dyn SessionStore>,
 }
 
 #[cfg(feature = "postgres")]
-fn postgres(url: &ServerUrl, table: &str, users: UserTable) -> Result<Box<dyn SessionStore>, MigrateError> {
-    Ok(Box::new(crate::postgres::PostgresStore::connect(url, table, users)?))
+fn postgres(
+    url: &ServerUrl,
+    table: &str,
+    users: UserTable,
+) -> Result<Box<dyn SessionStore>, MigrateError> {
+    Ok(Box::new(crate::postgres::PostgresStore::connect(
+        url, table, users,
+    )?))
 }
 
 #[cfg(not(feature = "postgres"))]
@@ -214,8 +230,14 @@ fn postgres(_: &ServerUrl, _: &str, _: UserTable) -> Result<Box<dyn SessionStore
 }
 
 #[cfg(feature = "mysql")]
-fn mysql(url: &ServerUrl, table: &str, users: UserTable) -> Result<Box<dyn SessionStore>, MigrateError> {
-    Ok(Box::new(crate::mysql::MysqlStore::connect(url, table, users)?))
+fn mysql(
+    url: &ServerUrl,
+    table: &str,
+    users: UserTable,
+) -> Result<Box<dyn SessionStore>, MigrateError> {
+    Ok(Box::new(crate::mysql::MysqlStore::connect(
+        url, table, users,
+    )?))
 }
 
 #[cfg(not(feature = "mysql"))]

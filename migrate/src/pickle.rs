@@ -223,7 +223,9 @@ impl<'a> Reader<'a> {
                 b'.' => {
                     let result = self.pop()?;
                     return match result {
-                        Item::Dict(dict) if self.stack.is_empty() && self.pos == self.data.len() => {
+                        Item::Dict(dict)
+                            if self.stack.is_empty() && self.pos == self.data.len() =>
+                        {
                             Ok(dict)
                         }
                         _ => Err(Bad),
@@ -432,7 +434,11 @@ impl<'a> Reader<'a> {
     }
 
     fn get(&mut self, index: u64) -> Result<(), PickleError> {
-        let item = self.memo.get(&index).cloned().ok_or(PickleError::Unsupported)?;
+        let item = self
+            .memo
+            .get(&index)
+            .cloned()
+            .ok_or(PickleError::Unsupported)?;
         self.push_again(item);
         Ok(())
     }
@@ -474,7 +480,7 @@ impl<'a> Reader<'a> {
 
 /// Key-value pairs from a flat list.
 fn pairs(items: Vec<Item>) -> Result<Vec<(Item, Item)>, PickleError> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(PickleError::Unsupported);
     }
     let mut pairs = Vec::with_capacity(items.len() / 2);
@@ -503,11 +509,20 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_rewrite_safely() {
         // Truncated, trailing bytes, not a dict.
-        assert_eq!(SessionPickle::parse(&SIMPLE[..SIMPLE.len() - 1]), Err(PickleError::Unsupported));
+        assert_eq!(
+            SessionPickle::parse(&SIMPLE[..SIMPLE.len() - 1]),
+            Err(PickleError::Unsupported)
+        );
         let mut trailing = SIMPLE.to_vec();
         trailing.push(b'.');
-        assert_eq!(SessionPickle::parse(&trailing), Err(PickleError::Unsupported));
-        assert_eq!(SessionPickle::parse(b"\x80\x04N."), Err(PickleError::Unsupported));
+        assert_eq!(
+            SessionPickle::parse(&trailing),
+            Err(PickleError::Unsupported)
+        );
+        assert_eq!(
+            SessionPickle::parse(b"\x80\x04N."),
+            Err(PickleError::Unsupported)
+        );
         // An int stored raw, zlib, JSON, protocol 0.
         for value in [&b"42"[..], b"\x78\x9c\x01", b"{}", b"(dp0\n."] {
             assert_eq!(SessionPickle::parse(value), Err(PickleError::NotPickle));

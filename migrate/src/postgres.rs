@@ -174,7 +174,10 @@ impl SessionStore for PostgresStore {
             self.read = Some(statement);
         }
         let Some(statement) = &self.read else {
-            return Ok(Batch { sessions: Vec::new(), next: None });
+            return Ok(Batch {
+                sessions: Vec::new(),
+                next: None,
+            });
         };
         let limit_param = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self
@@ -185,7 +188,10 @@ impl SessionStore for PostgresStore {
         for row in rows {
             let key: String = row.try_get(0).map_err(|e| self.error(&e))?;
             let data: Option<String> = row.try_get(1).map_err(|e| self.error(&e))?;
-            sessions.push(StoredSession::new(key, data.unwrap_or_default().into_bytes()));
+            sessions.push(StoredSession::new(
+                key,
+                data.unwrap_or_default().into_bytes(),
+            ));
         }
         let next = (sessions.len() >= limit)
             .then(|| sessions.last().map(|s| s.key.clone()))
@@ -303,10 +309,10 @@ impl PasswordLookup for PostgresStore {
             for row in rows {
                 let user: Option<String> = row.try_get(0).map_err(|e| self.error(&e))?;
                 let hash: Option<String> = row.try_get(1).map_err(|e| self.error(&e))?;
-                if let (Some(user), Some(hash)) = (user, hash) {
-                    if let Some(original) = forms.get(&user) {
-                        found.insert(original.clone(), hash);
-                    }
+                if let (Some(user), Some(hash)) = (user, hash)
+                    && let Some(original) = forms.get(&user)
+                {
+                    found.insert(original.clone(), hash);
                 }
             }
         }

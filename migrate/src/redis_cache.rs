@@ -64,7 +64,9 @@ pub(crate) fn connect(url: &str) -> Result<(redis::Connection, ServerUrl), Migra
             "the cache URL must be redis://host:port/N (TLS is not supported)".into(),
         ));
     }
-    let failed = |e: redis::RedisError| StoreError::connect(parsed.to_string(), parsed.scrub(&e.to_string()));
+    let failed = |e: redis::RedisError| {
+        StoreError::connect(parsed.to_string(), parsed.scrub(&e.to_string()))
+    };
     let client = redis::Client::open(url).map_err(failed)?;
     let connection = client
         .get_connection_with_timeout(CONNECT_TIMEOUT)
@@ -72,7 +74,11 @@ pub(crate) fn connect(url: &str) -> Result<(redis::Connection, ServerUrl), Migra
     Ok((connection, parsed))
 }
 
-pub(crate) fn redis_error(url: &ServerUrl, target: String, error: &redis::RedisError) -> StoreError {
+pub(crate) fn redis_error(
+    url: &ServerUrl,
+    target: String,
+    error: &redis::RedisError,
+) -> StoreError {
     StoreError::query(target, url.scrub(&error.to_string()), false)
 }
 
@@ -134,7 +140,11 @@ impl SessionStore for RedisCacheStore {
     fn read_batch(&mut self, after: Option<&str>, limit: usize) -> Result<Batch, StoreError> {
         let mut cursor: u64 = match after {
             Some(text) => text.parse().map_err(|_| {
-                StoreError::query(self.target(), "the state file's cursor is not a SCAN cursor", false)
+                StoreError::query(
+                    self.target(),
+                    "the state file's cursor is not a SCAN cursor",
+                    false,
+                )
             })?,
             None => 0,
         };
@@ -192,7 +202,10 @@ impl SessionStore for RedisCacheStore {
             match pipe.query::<Vec<i64>>(&mut self.connection) {
                 Ok(results) => return Ok(results.into_iter().map(|n| n == 1).collect()),
                 // The server's script cache was flushed: load it again, once.
-                Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) && !reload => {
+                Err(e)
+                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript)
+                        && !reload =>
+                {
                     reload = true;
                 }
                 Err(e) => return Err(self.error(&e)),

@@ -217,9 +217,11 @@ impl PasswordLookup for SqliteStore {
                     .connection
                     .prepare(&sql)
                     .map(|statement| {
-                        statement.columns().first().and_then(|c| c.decl_type()).is_some_and(|t| {
-                            t.to_ascii_uppercase().contains("INT")
-                        })
+                        statement
+                            .columns()
+                            .first()
+                            .and_then(|c| c.decl_type())
+                            .is_some_and(|t| t.to_ascii_uppercase().contains("INT"))
                     })
                     .map_err(|e| self.error(&e))?;
                 self.integer_ids = Some(integer);
@@ -241,9 +243,10 @@ impl PasswordLookup for SqliteStore {
             let mut statement = self.connection.prepare_cached(&sql)?;
             let mut rows = statement.query(params_from_iter(params))?;
             while let Some(row) = rows.next()? {
-                let (Some(user), Some(hash)) =
-                    (row.get::<_, Option<String>>(0)?, row.get::<_, Option<String>>(1)?)
-                else {
+                let (Some(user), Some(hash)) = (
+                    row.get::<_, Option<String>>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                ) else {
                     continue;
                 };
                 if let Some(original) = back(&user) {
@@ -254,16 +257,26 @@ impl PasswordLookup for SqliteStore {
         };
         for chunk in user_ids.chunks(LOOKUP_CHUNK) {
             let result = if integer {
-                let numbers: HashMap<i64, &String> =
-                    chunk.iter().filter_map(|id| Some((id.parse().ok()?, id))).collect();
-                let params = numbers.keys().map(|n| rusqlite::types::Value::Integer(*n)).collect();
+                let numbers: HashMap<i64, &String> = chunk
+                    .iter()
+                    .filter_map(|id| Some((id.parse().ok()?, id)))
+                    .collect();
+                let params = numbers
+                    .keys()
+                    .map(|n| rusqlite::types::Value::Integer(*n))
+                    .collect();
                 let back = |text: &str| {
-                    text.parse::<i64>().ok().and_then(|n| numbers.get(&n).map(|s| (*s).clone()))
+                    text.parse::<i64>()
+                        .ok()
+                        .and_then(|n| numbers.get(&n).map(|s| (*s).clone()))
                 };
                 lookup(params, &back, &mut found)
             } else {
                 let forms = text_forms(chunk);
-                let params = forms.keys().map(|f| rusqlite::types::Value::Text(f.clone())).collect();
+                let params = forms
+                    .keys()
+                    .map(|f| rusqlite::types::Value::Text(f.clone()))
+                    .collect();
                 let back = |text: &str| forms.get(text).cloned();
                 lookup(params, &back, &mut found)
             };

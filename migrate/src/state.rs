@@ -85,7 +85,8 @@ impl StateFile {
         let mut bytes = signring::json::to_vec(&state)
             .map_err(|_| MigrateError::State("cannot serialize".into()))?;
         bytes.push(b'\n');
-        let failed = |e: std::io::Error| MigrateError::State(format!("cannot write it: {}", e.kind()));
+        let failed =
+            |e: std::io::Error| MigrateError::State(format!("cannot write it: {}", e.kind()));
         let dir = match self.path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
             _ => PathBuf::from("."),

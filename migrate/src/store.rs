@@ -135,7 +135,12 @@ impl Rewrite {
 
 impl core::fmt::Debug for Rewrite {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Rewrite {{ {} -> {} bytes }}", self.old.len(), self.new.len())
+        write!(
+            f,
+            "Rewrite {{ {} -> {} bytes }}",
+            self.old.len(),
+            self.new.len()
+        )
     }
 }
 

@@ -50,12 +50,18 @@ impl ServerUrl {
             .split_once("://")
             .ok_or_else(|| bad("expected scheme://…"))?;
         let scheme = scheme.to_ascii_lowercase();
-        if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') {
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        {
             return Err(bad("bad scheme"));
         }
         if scheme == "sqlite" {
             if rest.is_empty() {
-                return Err(bad("sqlite:// needs a path, as in sqlite:///path/to/db.sqlite3"));
+                return Err(bad(
+                    "sqlite:// needs a path, as in sqlite:///path/to/db.sqlite3",
+                ));
             }
             return Ok(Self {
                 scheme,
@@ -243,7 +249,13 @@ mod tests {
     fn parses_server_urls() {
         let url = ServerUrl::parse("mysql://root@127.0.0.1:3306/test").unwrap();
         assert_eq!(
-            (url.user(), url.password(), url.host(), url.port(), url.database()),
+            (
+                url.user(),
+                url.password(),
+                url.host(),
+                url.port(),
+                url.database()
+            ),
             (Some("root"), None, "127.0.0.1", Some(3306), "test")
         );
         let url = ServerUrl::parse("redis://127.0.0.1:6379/0").unwrap();
@@ -275,7 +287,9 @@ mod tests {
     #[test]
     fn sqlite_paths() {
         assert_eq!(
-            ServerUrl::parse("sqlite:///tmp/a b.sqlite3").unwrap().database(),
+            ServerUrl::parse("sqlite:///tmp/a b.sqlite3")
+                .unwrap()
+                .database(),
             "/tmp/a b.sqlite3"
         );
         assert_eq!(

@@ -47,39 +47,72 @@ fn snapshot(db: &mut dyn TestDb, rows: &[Row]) -> Vec<(String, String)> {
 
 fn migrator(django: DjangoVersion) -> signring_migrate::MigratorBuilder<'static> {
     let ring = Box::leak(Box::new(support::ring()));
-    Migrator::builder(ring).options(support::options(django)).batch_size(7)
+    Migrator::builder(ring)
+        .options(support::options(django))
+        .batch_size(7)
 }
 
-const COUNTS: Counts = Counts { users: 30, anonymous: 10 };
+const COUNTS: Counts = Counts {
+    users: 30,
+    anonymous: 10,
+};
 
 pub fn keeps_users_logged_in(db: &mut dyn TestDb) {
     let django = DjangoVersion::V5_2;
     let rows = load(db, &COUNTS, django);
-    let report = migrator(django).build().unwrap().run(db.store().as_mut()).unwrap();
+    let report = migrator(django)
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
     support::expect_report(&report, &COUNTS);
     let expire: Vec<String> = rows.iter().map(|row| db.row(&row.key).1).collect();
-    assert!(expire.iter().all(|e| e.starts_with("2099-01-02 03:04:05")), "{expire:?}");
-    let stored: HashMap<String, String> =
-        rows.iter().map(|row| (row.key.clone(), db.row(&row.key).0)).collect();
+    assert!(
+        expire.iter().all(|e| e.starts_with("2099-01-02 03:04:05")),
+        "{expire:?}"
+    );
+    let stored: HashMap<String, String> = rows
+        .iter()
+        .map(|row| (row.key.clone(), db.row(&row.key).0))
+        .collect();
     support::check_migrated(&rows, |key| stored[key].clone(), django);
     // A second run finds everything fresh and writes nothing.
     let before = snapshot(db, &rows);
-    let again = migrator(django).build().unwrap().run(db.store().as_mut()).unwrap();
-    assert_eq!((again.resigned, again.fresh, again.undecodable), (0, rows.len() as u64 - 4, 4));
+    let again = migrator(django)
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
+    assert_eq!(
+        (again.resigned, again.fresh, again.undecodable),
+        (0, rows.len() as u64 - 4, 4)
+    );
     assert_eq!(snapshot(db, &rows), before);
 }
 
 pub fn legacy_format_for_django_2_2(db: &mut dyn TestDb) {
     let django = DjangoVersion::V2_2;
-    let counts = Counts { users: 5, anonymous: 3 };
+    let counts = Counts {
+        users: 5,
+        anonymous: 3,
+    };
     let rows = load(db, &counts, django);
-    let report = migrator(django).build().unwrap().run(db.store().as_mut()).unwrap();
+    let report = migrator(django)
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
     support::expect_report(&report, &counts);
-    let stored: HashMap<String, String> =
-        rows.iter().map(|row| (row.key.clone(), db.row(&row.key).0)).collect();
+    let stored: HashMap<String, String> = rows
+        .iter()
+        .map(|row| (row.key.clone(), db.row(&row.key).0))
+        .collect();
     for row in &rows {
         if matches!(row.kind, Kind::LoggedIn(_)) {
-            assert!(!stored[&row.key].contains(':'), "the legacy format is base64");
+            assert!(
+                !stored[&row.key].contains(':'),
+                "the legacy format is base64"
+            );
         }
     }
     support::check_migrated(&rows, |key| stored[key].clone(), django);
@@ -140,7 +173,11 @@ impl SessionStore for Meddling<'_> {
 pub fn skips_rows_changed_meanwhile(db: &mut dyn TestDb) {
     let django = DjangoVersion::V5_2;
     let rows = load(db, &COUNTS, django);
-    let victim = rows.iter().find(|r| matches!(r.kind, Kind::LoggedIn(_))).unwrap().clone();
+    let victim = rows
+        .iter()
+        .find(|r| matches!(r.kind, Kind::LoggedIn(_)))
+        .unwrap()
+        .clone();
     // Django saves the session meanwhile, still under the old key (a server
     // mid-request): the migration must not overwrite it.
     let old = support::single(support::OLD, "old");
@@ -160,13 +197,22 @@ pub fn skips_rows_changed_meanwhile(db: &mut dyn TestDb) {
                 }
             }),
         };
-        migrator(django).batch_size(1000).build().unwrap().run(&mut store).unwrap()
+        migrator(django)
+            .batch_size(1000)
+            .build()
+            .unwrap()
+            .run(&mut store)
+            .unwrap()
     };
     assert_eq!(report.skipped_concurrent, 1, "{report:?}");
     assert_eq!(report.resigned, 40, "{report:?}");
     assert_eq!(db.row(&victim.key).0, django_write, "Django's write kept");
     // The second run migrates it.
-    let again = migrator(django).build().unwrap().run(db.store().as_mut()).unwrap();
+    let again = migrator(django)
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
     assert_eq!((again.resigned, again.skipped_concurrent), (1, 0));
 }
 
@@ -196,23 +242,41 @@ pub fn failed_batch_is_rolled_back_and_resumed(db: &mut dyn TestDb) {
         let position = sorted.iter().position(|r| r.key == row.key).unwrap();
         let now = db.row(&row.key);
         if position >= 14 {
-            assert_eq!(&now, before, "nothing of the failed batch (or after it) was written");
+            assert_eq!(
+                &now, before,
+                "nothing of the failed batch (or after it) was written"
+            );
         }
     }
     // The first two batches were committed; the state file says so.
     let first_two_stale = sorted[..14]
         .iter()
-        .filter(|r| matches!(r.kind, Kind::LoggedIn(_) | Kind::Anonymous(_) | Kind::UserGone))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                Kind::LoggedIn(_) | Kind::Anonymous(_) | Kind::UserGone
+            )
+        })
         .count();
     let text = std::fs::read_to_string(&state).unwrap();
-    assert!(text.contains(&sorted[13].key) && text.contains("\"complete\":false"), "{text}");
+    assert!(
+        text.contains(&sorted[13].key) && text.contains("\"complete\":false"),
+        "{text}"
+    );
     // Resume: no double work, nothing lost.
     db.allow_updates();
-    let resumed = migrator(django).state_file(&state).build().unwrap().run(db.store().as_mut()).unwrap();
+    let resumed = migrator(django)
+        .state_file(&state)
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
     assert_eq!(resumed.scanned, rows.len() as u64 - 14);
     assert_eq!(resumed.resigned as usize + first_two_stale, 41);
-    let stored: HashMap<String, String> =
-        rows.iter().map(|row| (row.key.clone(), db.row(&row.key).0)).collect();
+    let stored: HashMap<String, String> = rows
+        .iter()
+        .map(|row| (row.key.clone(), db.row(&row.key).0))
+        .collect();
     support::check_migrated(&rows, |key| stored[key].clone(), django);
     let _ = std::fs::remove_file(&state);
 }
@@ -230,13 +294,31 @@ pub fn resumes_after_an_interrupted_run(db: &mut dyn TestDb) {
         .unwrap();
     assert!(!first.complete);
     assert_eq!(first.scanned, 20, "batches of 7, 7 and 6");
-    let second = migrator(django).state_file(&state).build().unwrap().run(db.store().as_mut()).unwrap();
+    let second = migrator(django)
+        .state_file(&state)
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
     assert!(second.complete);
-    assert_eq!(first.scanned + second.scanned, rows.len() as u64, "nothing read twice");
-    assert_eq!(first.resigned + second.resigned, 41, "nothing lost, nothing twice");
+    assert_eq!(
+        first.scanned + second.scanned,
+        rows.len() as u64,
+        "nothing read twice"
+    );
+    assert_eq!(
+        first.resigned + second.resigned,
+        41,
+        "nothing lost, nothing twice"
+    );
     assert_eq!(first.hash_rewritten + second.hash_rewritten, 30);
     // A complete state file starts a new pass, which finds everything fresh.
-    let third = migrator(django).state_file(&state).build().unwrap().run(db.store().as_mut()).unwrap();
+    let third = migrator(django)
+        .state_file(&state)
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
     assert_eq!((third.scanned, third.resigned), (rows.len() as u64, 0));
     let _ = std::fs::remove_file(&state);
 }
@@ -254,7 +336,10 @@ pub fn refuses_when_the_old_key_still_signs(db: &mut dyn TestDb) {
         .unwrap()
         .run(db.store().as_mut())
         .unwrap_err();
-    assert!(matches!(error, MigrateError::OldKeyStillSigning { ref key_id, .. } if key_id == "old"), "{error}");
+    assert!(
+        matches!(error, MigrateError::OldKeyStillSigning { ref key_id, .. } if key_id == "old"),
+        "{error}"
+    );
     assert_eq!(snapshot(db, &rows), before, "the batch was not written");
 }
 

@@ -66,7 +66,10 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
-const COUNTS: Counts = Counts { users: 8, anonymous: 4 };
+const COUNTS: Counts = Counts {
+    users: 8,
+    anonymous: 4,
+};
 
 #[test]
 fn rewrites_files_keeping_their_mtime_and_mode() {
@@ -76,31 +79,68 @@ fn rewrites_files_keeping_their_mtime_and_mode() {
     fs::set_permissions(&first, fs::Permissions::from_mode(0o640)).unwrap();
     let names = listing(&setup.dir);
     let ring = support::ring();
-    let report = Migrator::builder(&ring).batch_size(5).build().unwrap().run(&mut store(&setup)).unwrap();
+    let report = Migrator::builder(&ring)
+        .batch_size(5)
+        .build()
+        .unwrap()
+        .run(&mut store(&setup))
+        .unwrap();
     support::expect_report(&report, &COUNTS);
     let stored: HashMap<String, String> = setup
         .rows
         .iter()
-        .map(|row| (row.key.clone(), fs::read_to_string(path(&setup, row)).unwrap()))
+        .map(|row| {
+            (
+                row.key.clone(),
+                fs::read_to_string(path(&setup, row)).unwrap(),
+            )
+        })
         .collect();
     support::check_migrated(&setup.rows, |key| stored[key].clone(), DjangoVersion::V5_2);
     for (i, row) in setup.rows.iter().enumerate() {
         let metadata = fs::metadata(path(&setup, row)).unwrap();
-        assert_eq!(metadata.modified().unwrap(), mtime(i), "Django's expiry clock kept");
+        assert_eq!(
+            metadata.modified().unwrap(),
+            mtime(i),
+            "Django's expiry clock kept"
+        );
     }
-    assert_eq!(fs::metadata(&first).unwrap().permissions().mode() & 0o777, 0o640);
-    assert_eq!(listing(&setup.dir), names, "no temporary file left, nothing else touched");
-    assert_eq!(fs::read_to_string(setup.dir.join("notes.txt")).unwrap(), "not a session");
+    assert_eq!(
+        fs::metadata(&first).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert_eq!(
+        listing(&setup.dir),
+        names,
+        "no temporary file left, nothing else touched"
+    );
+    assert_eq!(
+        fs::read_to_string(setup.dir.join("notes.txt")).unwrap(),
+        "not a session"
+    );
 }
 
 #[test]
 fn dry_run_and_files_changed_meanwhile() {
     let setup = setup(&COUNTS);
     let ring = support::ring();
-    let before: Vec<Vec<u8>> = setup.rows.iter().map(|r| fs::read(path(&setup, r)).unwrap()).collect();
-    let dry = Migrator::builder(&ring).dry_run(true).build().unwrap().run(&mut store(&setup)).unwrap();
+    let before: Vec<Vec<u8>> = setup
+        .rows
+        .iter()
+        .map(|r| fs::read(path(&setup, r)).unwrap())
+        .collect();
+    let dry = Migrator::builder(&ring)
+        .dry_run(true)
+        .build()
+        .unwrap()
+        .run(&mut store(&setup))
+        .unwrap();
     assert_eq!(dry.resigned, 13);
-    let after: Vec<Vec<u8>> = setup.rows.iter().map(|r| fs::read(path(&setup, r)).unwrap()).collect();
+    let after: Vec<Vec<u8>> = setup
+        .rows
+        .iter()
+        .map(|r| fs::read(path(&setup, r)).unwrap())
+        .collect();
     assert_eq!(before, after);
 
     // Django saves one session meanwhile (new content), and another one's
@@ -118,20 +158,40 @@ fn dry_run_and_files_changed_meanwhile() {
         before_write: Box::new(|| {
             if !once {
                 fs::write(&saved, "saved by django").unwrap();
-                fs::File::options().write(true).open(&touched).unwrap().set_modified(touched_at).unwrap();
+                fs::File::options()
+                    .write(true)
+                    .open(&touched)
+                    .unwrap()
+                    .set_modified(touched_at)
+                    .unwrap();
                 once = true;
             }
         }),
     };
-    let report = Migrator::builder(&ring).build().unwrap().run(&mut meddling).unwrap();
+    let report = Migrator::builder(&ring)
+        .build()
+        .unwrap()
+        .run(&mut meddling)
+        .unwrap();
     drop(meddling);
-    assert_eq!((report.resigned, report.skipped_concurrent), (11, 2), "{report:?}");
+    assert_eq!(
+        (report.resigned, report.skipped_concurrent),
+        (11, 2),
+        "{report:?}"
+    );
     assert_eq!(fs::read_to_string(&saved).unwrap(), "saved by django");
     assert_eq!(fs::read(&touched).unwrap(), stale[1].data.as_bytes());
     // The next run migrates the one that still verifies.
-    let again = Migrator::builder(&ring).build().unwrap().run(&mut store(&setup)).unwrap();
+    let again = Migrator::builder(&ring)
+        .build()
+        .unwrap()
+        .run(&mut store(&setup))
+        .unwrap();
     assert_eq!((again.resigned, again.undecodable), (1, 5));
-    assert_eq!(fs::metadata(&touched).unwrap().modified().unwrap(), touched_at);
+    assert_eq!(
+        fs::metadata(&touched).unwrap().modified().unwrap(),
+        touched_at
+    );
 }
 
 #[test]
@@ -148,7 +208,13 @@ fn resumes_in_key_order() {
         .run(&mut store(&setup))
         .unwrap();
     assert_eq!((first.scanned, first.complete), (8, false));
-    let second = Migrator::builder(&ring).batch_size(4).state_file(&state).build().unwrap().run(&mut store(&setup)).unwrap();
+    let second = Migrator::builder(&ring)
+        .batch_size(4)
+        .state_file(&state)
+        .build()
+        .unwrap()
+        .run(&mut store(&setup))
+        .unwrap();
     assert!(second.complete);
     assert_eq!(first.scanned + second.scanned, setup.rows.len() as u64);
     assert_eq!(first.resigned + second.resigned, 13);

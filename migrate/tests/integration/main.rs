@@ -4,13 +4,18 @@
 //! SIGNRING_TEST_REDIS_URL (a loud NOT RUN line without them, a failure under
 //! CI=true).
 
-#![allow(clippy::unwrap_used, clippy::missing_panics_doc, unreachable_pub, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    unreachable_pub,
+    dead_code
+)]
 
 mod db_suite;
 mod support;
 
 #[cfg(feature = "sqlite")]
-mod sqlite_db;
+mod file_store;
 #[cfg(feature = "mysql")]
 mod mysql_db;
 #[cfg(feature = "postgres")]
@@ -18,4 +23,4 @@ mod postgres_db;
 #[cfg(all(feature = "redis", feature = "sqlite"))]
 mod redis_cache;
 #[cfg(feature = "sqlite")]
-mod file_store;
+mod sqlite_db;

@@ -19,15 +19,18 @@ impl MysqlDb {
         let server = support::server_url("SIGNRING_TEST_MYSQL_URL", "MariaDB")?;
         let mut conn = Conn::new(Opts::from_url(&server).unwrap()).expect("MariaDB answers");
         let name = support::unique("my");
-        conn.query_drop(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4")).unwrap();
+        conn.query_drop(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+            .unwrap();
         conn.query_drop(format!("USE {name}")).unwrap();
         conn.query_drop(
             "CREATE TABLE django_session (session_key varchar(40) NOT NULL PRIMARY KEY, \
                session_data longtext NOT NULL, expire_date datetime(6) NOT NULL)",
         )
         .unwrap();
-        conn.query_drop("CREATE INDEX django_session_expire_date_a5c62663 ON django_session (expire_date)")
-            .unwrap();
+        conn.query_drop(
+            "CREATE INDEX django_session_expire_date_a5c62663 ON django_session (expire_date)",
+        )
+        .unwrap();
         conn.query_drop(
             "CREATE TABLE auth_user (id integer AUTO_INCREMENT NOT NULL PRIMARY KEY, password varchar(128) NOT NULL)",
         )
@@ -40,7 +43,9 @@ impl MysqlDb {
 
 impl Drop for MysqlDb {
     fn drop(&mut self) {
-        let _ = self.conn.query_drop(format!("DROP DATABASE IF EXISTS {}", self.name));
+        let _ = self
+            .conn
+            .query_drop(format!("DROP DATABASE IF EXISTS {}", self.name));
     }
 }
 
@@ -54,12 +59,18 @@ impl TestDb for MysqlDb {
     }
     fn insert_session(&mut self, key: &str, data: &str, expire: &str) {
         self.conn
-            .exec_drop("INSERT INTO django_session VALUES (?, ?, ?)", (key, data, expire))
+            .exec_drop(
+                "INSERT INTO django_session VALUES (?, ?, ?)",
+                (key, data, expire),
+            )
             .unwrap();
     }
     fn insert_user(&mut self, id: i64, password: &str) {
         self.conn
-            .exec_drop("INSERT INTO auth_user (id, password) VALUES (?, ?)", (id, password))
+            .exec_drop(
+                "INSERT INTO auth_user (id, password) VALUES (?, ?)",
+                (id, password),
+            )
             .unwrap();
     }
     fn row(&mut self, key: &str) -> (String, String) {
@@ -73,7 +84,10 @@ impl TestDb for MysqlDb {
     }
     fn set_data(&mut self, key: &str, data: &str) {
         self.conn
-            .exec_drop("UPDATE django_session SET session_data = ? WHERE session_key = ?", (data, key))
+            .exec_drop(
+                "UPDATE django_session SET session_data = ? WHERE session_key = ?",
+                (data, key),
+            )
             .unwrap();
     }
     fn fail_updates_of(&mut self, key: &str) {
@@ -95,7 +109,9 @@ db_suite!(MysqlDb::new());
 
 #[test]
 fn connection_errors_never_show_the_password() {
-    let Some(_) = support::server_url("SIGNRING_TEST_MYSQL_URL", "MariaDB") else { return };
+    let Some(_) = support::server_url("SIGNRING_TEST_MYSQL_URL", "MariaDB") else {
+        return;
+    };
     let url = ServerUrl::parse("mysql://root:s3cr3t-pw@127.0.0.1:3306/nonexistent_db_x").unwrap();
     let error = MysqlStore::connect(&url, "django_session", UserTable::default()).unwrap_err();
     let text = format!("{error} {error:?}");

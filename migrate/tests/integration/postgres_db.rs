@@ -19,7 +19,9 @@ impl PostgresDb {
         let server = support::server_url("SIGNRING_TEST_POSTGRES_URL", "PostgreSQL")?;
         let mut admin = Client::connect(&server, NoTls).expect("PostgreSQL answers");
         let name = support::unique("pg");
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
         let (base, _) = server.rsplit_once('/').unwrap();
         let url = format!("{base}/{name}");
         let mut client = Client::connect(&url, NoTls).unwrap();
@@ -32,15 +34,21 @@ impl PostgresDb {
                    password varchar(128) NOT NULL);",
             )
             .unwrap();
-        Some(Self { admin, client, name, url })
+        Some(Self {
+            admin,
+            client,
+            name,
+            url,
+        })
     }
 }
 
 impl Drop for PostgresDb {
     fn drop(&mut self) {
-        let _ = self
-            .admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let _ = self.admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
     }
 }
 
@@ -63,7 +71,10 @@ impl TestDb for PostgresDb {
     fn insert_user(&mut self, id: i64, password: &str) {
         let id = i32::try_from(id).unwrap();
         self.client
-            .execute("INSERT INTO auth_user (id, password) VALUES ($1, $2)", &[&id, &password])
+            .execute(
+                "INSERT INTO auth_user (id, password) VALUES ($1, $2)",
+                &[&id, &password],
+            )
             .unwrap();
     }
     fn row(&mut self, key: &str) -> (String, String) {
@@ -79,7 +90,10 @@ impl TestDb for PostgresDb {
     }
     fn set_data(&mut self, key: &str, data: &str) {
         self.client
-            .execute("UPDATE django_session SET session_data = $1 WHERE session_key = $2", &[&data, &key])
+            .execute(
+                "UPDATE django_session SET session_data = $1 WHERE session_key = $2",
+                &[&data, &key],
+            )
             .unwrap();
     }
     fn fail_updates_of(&mut self, key: &str) {
@@ -105,7 +119,9 @@ db_suite!(PostgresDb::new());
 fn uuid_user_ids() {
     use signring::DjangoVersion;
     use signring::json::Value;
-    let Some(mut db) = PostgresDb::new() else { return };
+    let Some(mut db) = PostgresDb::new() else {
+        return;
+    };
     db.client
         .batch_execute("CREATE TABLE member (uid uuid PRIMARY KEY, pw varchar(128) NOT NULL);")
         .unwrap();
@@ -118,26 +134,50 @@ fn uuid_user_ids() {
         .unwrap()
         .hash("pw-uuid");
     session.insert("_auth_user_hash".into(), Value::String(hash));
-    db.insert_session("kuuid0000000", &support::encode(&old, &session, django, support::SIGNED_AT), "2099-01-01");
+    db.insert_session(
+        "kuuid0000000",
+        &support::encode(&old, &session, django, support::SIGNED_AT),
+        "2099-01-01",
+    );
     db.client
-        .execute("INSERT INTO member VALUES ($1::text::uuid, 'pw-uuid')", &[&uuid])
+        .execute(
+            "INSERT INTO member VALUES ($1::text::uuid, 'pw-uuid')",
+            &[&uuid],
+        )
         .unwrap();
     let url = ServerUrl::parse(&db.url).unwrap();
-    let mut store =
-        PostgresStore::connect(&url, "django_session", UserTable::new("member", "uid", "pw").unwrap()).unwrap();
+    let mut store = PostgresStore::connect(
+        &url,
+        "django_session",
+        UserTable::new("member", "uid", "pw").unwrap(),
+    )
+    .unwrap();
     let ring = support::ring();
-    let report = signring_migrate::Migrator::builder(&ring).build().unwrap().run(&mut store).unwrap();
-    assert_eq!((report.resigned, report.hash_rewritten, report.users_missing), (1, 1, 0), "{report:?}");
+    let report = signring_migrate::Migrator::builder(&ring)
+        .build()
+        .unwrap()
+        .run(&mut store)
+        .unwrap();
+    assert_eq!(
+        (report.resigned, report.hash_rewritten, report.users_missing),
+        (1, 1, 0),
+        "{report:?}"
+    );
 }
 
 #[test]
 fn connection_errors_never_show_the_password() {
-    let Some(server) = support::server_url("SIGNRING_TEST_POSTGRES_URL", "PostgreSQL") else { return };
+    let Some(server) = support::server_url("SIGNRING_TEST_POSTGRES_URL", "PostgreSQL") else {
+        return;
+    };
     let _ = server;
     // Nothing listens on port 1.
     let url = ServerUrl::parse("postgres://app:s3cr3t-pw@127.0.0.1:1/site").unwrap();
     let error = PostgresStore::connect(&url, "django_session", UserTable::default()).unwrap_err();
     let text = format!("{error} {error:?}");
     assert!(!text.contains("s3cr3t-pw"), "{text}");
-    assert!(text.contains("postgres://app:***@127.0.0.1:1/site"), "{text}");
+    assert!(
+        text.contains("postgres://app:***@127.0.0.1:1/site"),
+        "{text}"
+    );
 }

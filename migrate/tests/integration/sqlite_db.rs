@@ -41,12 +41,18 @@ impl TestDb for SqliteDb {
     }
     fn insert_session(&mut self, key: &str, data: &str, expire: &str) {
         self.connection
-            .execute("INSERT INTO django_session VALUES (?1, ?2, ?3)", (key, data, expire))
+            .execute(
+                "INSERT INTO django_session VALUES (?1, ?2, ?3)",
+                (key, data, expire),
+            )
             .unwrap();
     }
     fn insert_user(&mut self, id: i64, password: &str) {
         self.connection
-            .execute("INSERT INTO auth_user (id, password) VALUES (?1, ?2)", (id, password))
+            .execute(
+                "INSERT INTO auth_user (id, password) VALUES (?1, ?2)",
+                (id, password),
+            )
             .unwrap();
     }
     fn row(&mut self, key: &str) -> (String, String) {
@@ -60,7 +66,10 @@ impl TestDb for SqliteDb {
     }
     fn set_data(&mut self, key: &str, data: &str) {
         self.connection
-            .execute("UPDATE django_session SET session_data = ?1 WHERE session_key = ?2", (data, key))
+            .execute(
+                "UPDATE django_session SET session_data = ?1 WHERE session_key = ?2",
+                (data, key),
+            )
             .unwrap();
     }
     fn fail_updates_of(&mut self, key: &str) {
@@ -72,7 +81,9 @@ impl TestDb for SqliteDb {
             .unwrap();
     }
     fn allow_updates(&mut self) {
-        self.connection.execute_batch("DROP TRIGGER fail_update").unwrap();
+        self.connection
+            .execute_batch("DROP TRIGGER fail_update")
+            .unwrap();
     }
 }
 
@@ -100,7 +111,10 @@ fn custom_user_model_with_text_and_uuid_ids() {
     session.insert("_auth_user_hash".into(), Value::String(hash));
     let data = support::encode(&old, &session, django, support::SIGNED_AT);
     db.connection
-        .execute("INSERT INTO django_session VALUES ('kuuid0000000', ?1, '2099-01-01')", [&data])
+        .execute(
+            "INSERT INTO django_session VALUES ('kuuid0000000', ?1, '2099-01-01')",
+            [&data],
+        )
         .unwrap();
     // Django stores a UUIDField as 32 hex digits on SQLite.
     db.connection
@@ -112,13 +126,28 @@ fn custom_user_model_with_text_and_uuid_ids() {
     let users = UserTable::new("accounts_member", "member_id", "pw").unwrap();
     let mut store = SqliteStore::open(&db.path, "django_session", users).unwrap();
     let ring = support::ring();
-    let report = signring_migrate::Migrator::builder(&ring).build().unwrap().run(&mut store).unwrap();
-    assert_eq!((report.resigned, report.hash_rewritten, report.users_missing), (1, 1, 0), "{report:?}");
+    let report = signring_migrate::Migrator::builder(&ring)
+        .build()
+        .unwrap()
+        .run(&mut store)
+        .unwrap();
+    assert_eq!(
+        (report.resigned, report.hash_rewritten, report.users_missing),
+        (1, 1, 0),
+        "{report:?}"
+    );
 }
 
 #[test]
 fn refuses_identifiers_that_are_not_plain_names() {
     let db = SqliteDb::new();
-    assert!(SqliteStore::open(&db.path, "django_session; DROP TABLE x", UserTable::default()).is_err());
+    assert!(
+        SqliteStore::open(
+            &db.path,
+            "django_session; DROP TABLE x",
+            UserTable::default()
+        )
+        .is_err()
+    );
     assert!(UserTable::new("auth_user", "id\"", "password").is_err());
 }

@@ -56,7 +56,9 @@ pub fn server_url(variable: &str, server: &str) -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
             if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-                panic!("{variable} is not set: CI must run the {server} tests against a real server");
+                panic!(
+                    "{variable} is not set: CI must run the {server} tests against a real server"
+                );
             }
             let _ = writeln!(
                 std::io::stderr(),
@@ -103,12 +105,17 @@ pub fn session_key(i: usize) -> String {
 }
 
 pub fn login(user: i64, ring: &KeyRing, django: DjangoVersion) -> Map {
-    let hash = SessionAuthHash::new(ring, &options(django)).unwrap().hash(&password(user));
+    let hash = SessionAuthHash::new(ring, &options(django))
+        .unwrap()
+        .hash(&password(user));
     let mut map = Map::new();
     map.insert("_auth_user_id".into(), Value::String(user.to_string()));
     map.insert("_auth_user_backend".into(), Value::String(BACKEND.into()));
     map.insert("_auth_user_hash".into(), Value::String(hash));
-    map.insert("cart".into(), Value::Array(vec![Value::Integer(1), Value::Integer(2)]));
+    map.insert(
+        "cart".into(),
+        Value::Array(vec![Value::Integer(1), Value::Integer(2)]),
+    );
     map
 }
 
@@ -116,7 +123,10 @@ pub fn anonymous(i: usize) -> Map {
     let mut map = Map::new();
     map.insert("theme".into(), Value::String("dark".into()));
     map.insert("n".into(), Value::Integer(i as i128));
-    map.insert("note".into(), Value::String(format!("café {i} ").repeat(i % 5 + 1)));
+    map.insert(
+        "note".into(),
+        Value::String(format!("café {i} ").repeat(i % 5 + 1)),
+    );
     map
 }
 
@@ -162,7 +172,9 @@ pub fn rows(counts: &Counts, django: DjangoVersion) -> Vec<Row> {
             // A fixed permutation, so kinds interleave across batches.
             let key = session_key((i * 7919) % n);
             let data = match &kind {
-                Kind::LoggedIn(user) => encode(&old, &login(*user, &old, django), django, SIGNED_AT),
+                Kind::LoggedIn(user) => {
+                    encode(&old, &login(*user, &old, django), django, SIGNED_AT)
+                }
                 Kind::Anonymous(map) => encode(&old, map, django, SIGNED_AT),
                 Kind::UserGone => encode(&old, &login(9999, &old, django), django, SIGNED_AT),
                 Kind::Current => encode(&new, &login(1, &new, django), django, SIGNED_AT),
@@ -190,7 +202,11 @@ pub fn expect_report(report: &signring_migrate::Report, counts: &Counts) {
     assert_eq!(report.skipped_concurrent, 0, "{report:?}");
     assert_eq!(report.logged_out, 1, "{report:?}");
     assert_eq!(report.users_missing, 1, "{report:?}");
-    let by_key: Vec<(&str, u64)> = report.by_key.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let by_key: Vec<(&str, u64)> = report
+        .by_key
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
     assert_eq!(by_key, [("new", 3), ("old", stale), ("staged", 2)]);
     assert!(report.complete);
 }
@@ -200,7 +216,10 @@ pub fn expect_report(report: &signring_migrate::Report, counts: &Counts) {
 /// that was not the old key's left byte for byte.
 pub fn check_migrated(rows: &[Row], stored: impl Fn(&str) -> String, django: DjangoVersion) {
     let new_only = single(NEW, "new");
-    let codec = SessionCodec::builder(&new_only).options(options(django)).build().unwrap();
+    let codec = SessionCodec::builder(&new_only)
+        .options(options(django))
+        .build()
+        .unwrap();
     let auth = SessionAuthHash::new(&new_only, &options(django)).unwrap();
     let old = single(OLD, "old");
     let now = UnixTime::from_secs_f64(SIGNED_AT as f64 + 60.0);
@@ -208,7 +227,9 @@ pub fn check_migrated(rows: &[Row], stored: impl Fn(&str) -> String, django: Dja
         let data = stored(&row.key);
         match &row.kind {
             Kind::LoggedIn(user) => {
-                let session = codec.decode_at(&data, now).expect("decodes with the new key alone");
+                let session = codec
+                    .decode_at(&data, now)
+                    .expect("decodes with the new key alone");
                 assert_eq!(session.record.key_index, 0);
                 if django != DjangoVersion::V2_2 {
                     assert_eq!(session.record.timestamp, Some(SIGNED_AT), "timestamp kept");
@@ -216,9 +237,15 @@ pub fn check_migrated(rows: &[Row], stored: impl Fn(&str) -> String, django: Dja
                 let Some(Value::String(hash)) = session.session.get("_auth_user_hash") else {
                     panic!("no hash")
                 };
-                assert!(auth.django_get_user(Some(hash), &password(*user)).is_logged_in());
+                assert!(
+                    auth.django_get_user(Some(hash), &password(*user))
+                        .is_logged_in()
+                );
                 let mut expected = login(*user, &old, django);
-                expected.insert("_auth_user_hash".into(), Value::String(auth.hash(&password(*user))));
+                expected.insert(
+                    "_auth_user_hash".into(),
+                    Value::String(auth.hash(&password(*user))),
+                );
                 assert_eq!(session.session, expected);
             }
             Kind::Anonymous(map) => {
@@ -230,7 +257,11 @@ pub fn check_migrated(rows: &[Row], stored: impl Fn(&str) -> String, django: Dja
             }
             Kind::UserGone => {
                 let session = codec.decode_at(&data, now).unwrap();
-                assert_eq!(session.session, login(9999, &old, django), "hash left alone");
+                assert_eq!(
+                    session.session,
+                    login(9999, &old, django),
+                    "hash left alone"
+                );
             }
             _ => assert_eq!(data, row.data, "{:?} left exactly as it was", row.kind),
         }
