@@ -176,8 +176,8 @@ fn redis_cache(
 ///
 /// ```
 /// use signring_migrate::{UserTable, open_database};
-/// let error = open_database("oracle://db/site", "django_session", UserTable::default()).unwrap_err();
-/// assert!(error.to_string().contains("sqlite"));
+/// let opened = open_database("oracle://db/site", "django_session", UserTable::default());
+/// assert!(matches!(opened, Err(error) if error.to_string().contains("sqlite")));
 /// ```
 pub fn open_database(
     url: &str,
