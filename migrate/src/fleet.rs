@@ -85,3 +85,56 @@ impl FleetWatch {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use signring::{KeyRing, RingKey};
+
+    use super::*;
+
+    fn record(secret: &str, role_ring: &KeyRing, timestamp: i64) -> Verification {
+        let signer = signring::TimestampSigner::builder(role_ring)
+            .build()
+            .unwrap();
+        let signed = signring::TimestampSigner::builder(&KeyRing::new(secret).unwrap())
+            .build()
+            .unwrap()
+            .sign_at("v", signring::UnixTime::from_secs_f64(timestamp as f64));
+        signer.unsign(&signed).unwrap().record().clone()
+    }
+
+    const NEW: &str = "the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123";
+    const OLD: &str = "the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123";
+
+    #[test]
+    fn old_key_after_the_start_is_fatal_before_it_a_warning() {
+        let ring = KeyRing::from_ring_key(RingKey::new(NEW).unwrap().id("new"))
+            .with_ring_key(RingKey::new(OLD).unwrap().id("old"))
+            .unwrap();
+        let mut watch = FleetWatch::new(1_000);
+        watch.observe(&record(NEW, &ring, 500)).unwrap();
+        assert_eq!(watch.warning(), None);
+        watch.observe(&record(OLD, &ring, 400)).unwrap();
+        assert_eq!(
+            watch.warning(),
+            None,
+            "older than the newest current-key value"
+        );
+        watch.observe(&record(OLD, &ring, 1_000)).unwrap();
+        assert!(
+            watch
+                .warning()
+                .unwrap()
+                .contains("fallback key old (stamped 1000)")
+        );
+        let error = watch.observe(&record(OLD, &ring, 1_001)).unwrap_err();
+        assert!(matches!(
+            error,
+            MigrateError::OldKeyStillSigning {
+                timestamp: 1_001,
+                started: 1_000,
+                ..
+            }
+        ));
+    }
+}

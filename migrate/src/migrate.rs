@@ -145,9 +145,9 @@ impl MigratorBuilder<'_> {
         self
     }
 
-    /// Stop after about this many sessions (a whole batch at least), as an
-    /// interrupted run would: the report is not `complete` and the state
-    /// file resumes after it.
+    /// Stop after this many sessions (Redis `SCAN` may hand over a few
+    /// more), as an interrupted run would: the report is not `complete` and
+    /// the state file resumes after it.
     pub fn max_sessions(mut self, sessions: u64) -> Self {
         self.max_sessions = Some(sessions);
         self

@@ -7,6 +7,10 @@ use crate::error::StoreError;
 use crate::ident::Identifier;
 
 /// How many user ids one lookup query carries at most.
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(dead_code)
+)]
 pub(crate) const LOOKUP_CHUNK: usize = 500;
 
 /// The table holding the users and the two columns the migration reads: the
@@ -116,6 +120,10 @@ pub trait PasswordLookup {
 
 /// The 32-digit form Django stores a `UUIDField` in on databases without a
 /// uuid type (SQLite, MySQL), for a session's dashed `_auth_user_id`.
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(dead_code)
+)]
 pub(crate) fn dashless_uuid(id: &str) -> Option<String> {
     let bytes = id.as_bytes();
     let dashes_ok = bytes.len() == 36 && [8, 13, 18, 23].iter().all(|&i| bytes[i] == b'-');
@@ -126,6 +134,10 @@ pub(crate) fn dashless_uuid(id: &str) -> Option<String> {
 
 /// The text forms to look `ids` up by in a text column, each mapped back to
 /// the id it came from.
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(dead_code)
+)]
 pub(crate) fn text_forms(ids: &[String]) -> HashMap<String, String> {
     let mut forms = HashMap::with_capacity(ids.len());
     for id in ids {
