@@ -124,6 +124,20 @@ pub(crate) enum SessionCommand {
         /// The stored session data.
         data: String,
     },
+    /// Move every stored session to the current key, where it lives.
+    ///
+    /// Each session that a fallback key verified is re-encoded with the
+    /// current key (its signing timestamp kept, `_auth_user_hash` rewritten,
+    /// in the format the --django profile writes) and written back with a
+    /// compare-and-set: a session the site changed meanwhile is skipped and
+    /// counted. Sessions no key verifies, corrupt ones, and those the current
+    /// or a staged key verified are left exactly as they are. One transaction
+    /// per batch; --state resumes after the last committed batch.
+    ///
+    /// Exit codes: 0 ran to the end; 1 ran to the end but some sessions were
+    /// undecodable or changed meanwhile; 2 usage, configuration or connection
+    /// error (the batch in progress was rolled back).
+    Migrate(Box<crate::migrate::MigrateArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -579,6 +593,7 @@ fn session(
                 println!("{}", rotated.data);
             }
         }
+        SessionCommand::Migrate(args) => crate::migrate::run(args, ring, version)?,
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ mod django;
 mod inspect;
 mod keygen;
 mod keys;
+mod migrate;
 mod plan;
 mod resign;
 
