@@ -6,6 +6,7 @@
 //! `SIGNRING_BENCH_SESSIONS=1000000 cargo bench -p signring-migrate --bench migrate`.
 
 #![allow(clippy::unwrap_used)] // a benchmark that cannot set up should fail loudly
+#![allow(clippy::cast_possible_wrap)] // row numbers stay far below i64::MAX
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

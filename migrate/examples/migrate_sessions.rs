@@ -34,10 +34,9 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let old = KeyRing::from_ring_key(RingKey::new(OLD_KEY)?.id("2019"));
     let old_codec = SessionCodec::builder(&old).build()?;
     let old_auth = SessionAuthHash::new(&old, &Options::new())?;
-    let login_time = UnixTime::now().as_secs_f64() as i64 - 3600;
+    let login_time = UnixTime::from_secs_f64(UnixTime::now().as_secs_f64() - 3600.0);
     let users = ["ada", "grace", "linus"];
-    for (i, name) in users.iter().enumerate() {
-        let id = i as i64 + 1;
+    for (id, name) in (1_i64..).zip(users) {
         let password = format!("pbkdf2_sha256$600000$salt{id}$hash-of-{name}");
         db.execute(
             "INSERT INTO auth_user (id, password, username) VALUES (?1, ?2, ?3)",
@@ -53,7 +52,7 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
             "_auth_user_hash".into(),
             Value::String(old_auth.hash(&password)),
         );
-        let data = old_codec.encode_with_timestamp(&session, login_time)?;
+        let data = old_codec.encode_at(&session, login_time)?;
         db.execute(
             "INSERT INTO django_session VALUES (?1, ?2, '2099-01-01 00:00:00')",
             (format!("{name}0123456789abcdefghijklmnop"), &data),

@@ -99,7 +99,7 @@ mod tests {
         let signed = signring::TimestampSigner::builder(&KeyRing::new(secret).unwrap())
             .build()
             .unwrap()
-            .sign_at("v", signring::UnixTime::from_secs_f64(timestamp as f64));
+            .sign_with_timestamp("v", timestamp);
         signer.unsign(&signed).unwrap().record().clone()
     }
 

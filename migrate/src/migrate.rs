@@ -576,7 +576,11 @@ fn user_id(session: &Map) -> Option<String> {
 /// The whole seconds a timestamp records, truncated as Python's
 /// `int(time.time())` (saturating far beyond any clock).
 fn whole_secs(time: UnixTime) -> i64 {
-    time.as_secs_f64().trunc() as i64
+    // Float to integer conversion is only `as` in Rust: it truncates toward
+    // zero, saturates and maps NaN to 0, which is what is wanted here.
+    #[allow(clippy::cast_possible_truncation)]
+    let secs = time.as_secs_f64().trunc() as i64;
+    secs
 }
 
 /// The report's word for why a value does not decode.

@@ -23,7 +23,10 @@ impl RateLimit {
     /// Records `rows` more and waits as long as they need.
     pub(crate) fn after(&mut self, rows: u64) {
         self.done += rows;
-        let due = Duration::from_secs_f64(self.done as f64 / self.per_second);
+        // Row counts stay far below 2^53, where u64 to f64 is exact.
+        #[allow(clippy::cast_precision_loss)]
+        let done = self.done as f64;
+        let due = Duration::from_secs_f64(done / self.per_second);
         if let Some(wait) = due.checked_sub(self.start.elapsed()) {
             std::thread::sleep(wait);
         }

@@ -5,6 +5,11 @@
 //! CI=true).
 
 #![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_precision_loss
+)] // test fixtures: row numbers, TTLs and timestamps far inside every range
+#![allow(
     clippy::unwrap_used,
     clippy::missing_panics_doc,
     unreachable_pub,
