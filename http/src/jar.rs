@@ -264,6 +264,33 @@ impl Cookies {
         Ok(())
     }
 
+    /// Sets a cookie that was not declared on the layer (its name or salt is
+    /// only known here), signed with the current key, with `spec`'s
+    /// attributes and `Max-Age`. Text formats only.
+    ///
+    /// # Errors
+    ///
+    /// [`SetError::WrongFormat`] for a session or messages declaration or one
+    /// whose ring the layer lacks; [`SetError::NotHeaderSafe`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring_http::CookieSpec;
+    /// # fn f(cookies: signring_http::Cookies) -> Result<(), signring_http::SetError> {
+    /// cookies.set_with(&CookieSpec::django_signed("greeting").salt("per-page"), "hello")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_with(&self, spec: &CookieSpec, value: &str) -> Result<(), SetError> {
+        let compiled = self
+            .inner
+            .snapshot
+            .compile(spec, &self.inner.config)
+            .map_err(|_| SetError::WrongFormat)?;
+        let wire = compiled.sign_text(value).ok_or(SetError::WrongFormat)?;
+        self.push(&compiled, &wire)
+    }
+
     /// Verifies a cookie that was not declared on the layer, because its name
     /// or salt is only known here (Django's `get_signed_cookie(name,
     /// salt=…)` with a salt from the URL, say). `None` when the request does
