@@ -56,6 +56,9 @@ pub(crate) fn percent_encode(value: &str) -> Cow<'_, str> {
 /// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does;
 /// `None` when the result is not UTF-8 (cookie-rs drops such cookies).
 pub(crate) fn percent_decode(value: &str) -> Option<Cow<'_, str>> {
+    if !value.contains('%') {
+        return Some(Cow::Borrowed(value));
+    }
     percent_decode_str(value).decode_utf8().ok()
 }
 
@@ -125,7 +128,10 @@ impl CookieCrateCodec {
             return None;
         }
         let (digest, value) = signed.split_at(DIGEST_LEN);
-        let digest = STANDARD.decode(digest).ok()?;
+        // 44 padded characters hold at most 33 bytes; a SHA-256 MAC is 32.
+        let mut buffer = [0u8; 33];
+        let length = STANDARD.decode_slice(digest, &mut buffer).ok()?;
+        let digest = &buffer[..length];
         let now = if self.any_expiry { Some(now()) } else { None };
         for (index, (mac, role, not_after)) in self.macs.iter().enumerate() {
             if let (Some(t), Some(now)) = (not_after, now) {
@@ -135,7 +141,7 @@ impl CookieCrateCodec {
             }
             let mut mac = mac.clone();
             mac.update(value.as_bytes());
-            if mac.verify_slice(&digest).is_ok() {
+            if mac.verify_slice(digest).is_ok() {
                 return Some((value, Match { index, role: *role }));
             }
         }

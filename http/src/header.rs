@@ -1,6 +1,6 @@
 //! Reading `Cookie` request headers and the name of a `Set-Cookie` value.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use http::header::COOKIE;
 
 /// The `name=value` pairs of one `Cookie` header, as Django's `parse_cookie`
@@ -25,17 +25,20 @@ pub fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
 
 /// Every `Cookie` header of a request that is UTF-8 (HTTP/2 may send several).
 pub(crate) fn cookie_headers(headers: &HeaderMap) -> impl Iterator<Item = &str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| core::str::from_utf8(v.as_bytes()).ok())
+    utf8(headers.get_all(COOKIE).iter())
 }
 
-/// The last value of cookie `name` in the request (Django, cookie-rs and
-/// browsers' "most specific first" order all make the last one win in the
-/// readers this crate mirrors).
-pub(crate) fn last_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    cookie_headers(headers)
+fn utf8<'h>(values: impl Iterator<Item = &'h HeaderValue>) -> impl Iterator<Item = &'h str> {
+    values.filter_map(|v| core::str::from_utf8(v.as_bytes()).ok())
+}
+
+/// The last value of cookie `name` in these `Cookie` headers (Django's and
+/// cookie-rs's readers both let the last one win).
+pub(crate) fn last_value<'h>(
+    headers: impl Iterator<Item = &'h HeaderValue>,
+    name: &str,
+) -> Option<&'h str> {
+    utf8(headers)
         .flat_map(cookie_pairs)
         .filter(|(n, _)| *n == name)
         .last()
@@ -66,9 +69,9 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(COOKIE, "a=1; b=2".parse().unwrap());
         headers.append(COOKIE, "a=3".parse().unwrap());
-        assert_eq!(last_value(&headers, "a"), Some("3"));
-        assert_eq!(last_value(&headers, "b"), Some("2"));
-        assert_eq!(last_value(&headers, "c"), None);
+        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "a"), Some("3"));
+        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "b"), Some("2"));
+        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "c"), None);
     }
 
     #[test]

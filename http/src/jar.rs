@@ -46,8 +46,9 @@ struct Inner {
     config: Arc<Config>,
     snapshot: Arc<Snapshot>,
     slots: Vec<Slot>,
-    /// The request's `Cookie` headers (cheap clones), for [`Cookies::verify`].
-    headers: HeaderMap,
+    /// The request's `Cookie` headers (cheap clones: the bytes are shared),
+    /// for [`Cookies::verify`].
+    headers: Vec<HeaderValue>,
     changes: Mutex<Changes>,
 }
 
@@ -102,7 +103,6 @@ impl Cookies {
     pub(crate) fn from_request(config: Arc<Config>, headers: &HeaderMap) -> Self {
         let snapshot = config.snapshot();
         let mut found: Vec<Option<&str>> = vec![None; snapshot.cookies.len()];
-        let mut cookie_headers_copy = HeaderMap::new();
         if !found.is_empty() {
             for (name, value) in cookie_headers(headers).flat_map(cookie_pairs) {
                 if let Some(i) = snapshot.cookies.iter().position(|c| c.name() == name) {
@@ -110,9 +110,7 @@ impl Cookies {
                 }
             }
         }
-        for value in headers.get_all(COOKIE) {
-            cookie_headers_copy.append(COOKIE, value.clone());
-        }
+        let cookie_headers_copy = headers.get_all(COOKIE).iter().cloned().collect();
         let slots = found
             .iter()
             .zip(&snapshot.cookies)
@@ -318,7 +316,7 @@ impl Cookies {
     /// ```
     #[must_use = "the result says whether the cookie verified"]
     pub fn verify(&self, spec: &CookieSpec) -> Option<Result<VerifiedCookie, Failure>> {
-        let wire = last_value(&self.inner.headers, spec.name())?;
+        let wire = last_value(self.inner.headers.iter(), spec.name())?;
         let compiled = match self.inner.snapshot.compile(spec, &self.inner.config) {
             Ok(compiled) => compiled,
             Err(_) => return Some(Err(Failure::Malformed)),
