@@ -23,8 +23,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response};
 use sha2::Sha256;
-use signring::django::SignedCookie;
 use signring::KeyRing;
+use signring::django::SignedCookie;
 use signring_http::{CookieKeyRing, CookieSpec, Cookies, RingHandle, SignedCookieLayer};
 use tower::Service;
 use tower_layer::Layer;
@@ -67,14 +67,19 @@ where
 
 fn cookie_crate_value(key: &Key, value: &str) -> String {
     let mut jar = CookieJar::new();
-    jar.signed_mut(key).add(Cookie::new("jar", value.to_owned()));
+    jar.signed_mut(key)
+        .add(Cookie::new("jar", value.to_owned()));
     jar.get("jar").expect("added").encoded().to_string()
 }
 
 fn benches(c: &mut Criterion) {
     let new_key = Key::from(&[2u8; 64]);
     let old_key = Key::from(&[1u8; 64]);
-    let keys = RingHandle::new(CookieKeyRing::new(new_key.clone()).with_fallback(old_key.clone()).expect("keys"));
+    let keys = RingHandle::new(
+        CookieKeyRing::new(new_key.clone())
+            .with_fallback(old_key.clone())
+            .expect("keys"),
+    );
     let mut ring = KeyRing::new(OLD).expect("key");
     ring.rotate(NEW).expect("key");
     let ring = RingHandle::new(ring);
@@ -87,8 +92,16 @@ fn benches(c: &mut Criterion) {
         .expect("layer");
 
     // One fresh cookie-crate cookie, among two other cookies.
-    let fresh = HeaderValue::from_str(&format!("a=1; {}; b=2", cookie_crate_value(&new_key, "user-42"))).expect("header");
-    let stale = HeaderValue::from_str(&format!("a=1; {}; b=2", cookie_crate_value(&old_key, "user-42"))).expect("header");
+    let fresh = HeaderValue::from_str(&format!(
+        "a=1; {}; b=2",
+        cookie_crate_value(&new_key, "user-42")
+    ))
+    .expect("header");
+    let stale = HeaderValue::from_str(&format!(
+        "a=1; {}; b=2",
+        cookie_crate_value(&old_key, "user-42")
+    ))
+    .expect("header");
 
     // The unit: one raw HMAC-SHA256 check of the same cookie.
     let mac = Hmac::<Sha256>::new_from_slice(new_key.signing()).expect("key");
@@ -119,7 +132,9 @@ fn benches(c: &mut Criterion) {
     c.bench_function("request/fresh_cookie/axum_extra_signed_cookie_jar", |b| {
         b.iter(|| {
             let mut request = Request::new(());
-            request.headers_mut().insert(COOKIE, black_box(&fresh).clone());
+            request
+                .headers_mut()
+                .insert(COOKIE, black_box(&fresh).clone());
             let response = call(&mut without, black_box(&fresh));
             let jar = SignedCookieJar::from_headers(request.headers(), new_key.clone());
             assert!(jar.get("jar").is_some());
@@ -137,8 +152,14 @@ fn benches(c: &mut Criterion) {
     // Django's signed cookie: one fresh, one stale (old key).
     let old_ring = KeyRing::new(OLD).expect("key");
     let new_ring = KeyRing::new(NEW).expect("key");
-    let theme_old = SignedCookie::builder(&old_ring, "theme").build().expect("cookie").sign("dark");
-    let theme_new = SignedCookie::builder(&new_ring, "theme").build().expect("cookie").sign("dark");
+    let theme_old = SignedCookie::builder(&old_ring, "theme")
+        .build()
+        .expect("cookie")
+        .sign("dark");
+    let theme_new = SignedCookie::builder(&new_ring, "theme")
+        .build()
+        .expect("cookie")
+        .sign("dark");
     let fresh = HeaderValue::from_str(&format!("a=1; theme={theme_new}")).expect("header");
     let stale = HeaderValue::from_str(&format!("a=1; theme={theme_old}")).expect("header");
     let mut with_layer = layer.layer(Handler("theme"));
@@ -156,7 +177,9 @@ fn benches(c: &mut Criterion) {
 
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).expect("base64")
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
 }
 
 criterion_group!(layer_benches, benches);

@@ -42,7 +42,11 @@ impl FromRef<V1State> for Key {
 }
 
 fn session_cookie(user: String) -> Cookie<'static> {
-    Cookie::build(("user", user)).path("/").http_only(true).same_site(SameSite::Lax).build()
+    Cookie::build(("user", user))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .build()
 }
 
 #[derive(serde::Deserialize)]
@@ -55,14 +59,18 @@ fn v1(key: Key) -> Router {
     Router::new()
         .route(
             "/login",
-            get(|jar: SignedCookieJar, Query(login): Query<Login>| async move {
-                (jar.add(session_cookie(login.user)), "welcome")
-            }),
+            get(
+                |jar: SignedCookieJar, Query(login): Query<Login>| async move {
+                    (jar.add(session_cookie(login.user)), "welcome")
+                },
+            ),
         )
         .route(
             "/me",
             get(|jar: SignedCookieJar| async move {
-                jar.get("user").map(|c| c.value().to_owned()).ok_or(StatusCode::UNAUTHORIZED)
+                jar.get("user")
+                    .map(|c| c.value().to_owned())
+                    .ok_or(StatusCode::UNAUTHORIZED)
             }),
         )
         .with_state(V1State { key })
@@ -72,7 +80,12 @@ fn v1(key: Key) -> Router {
 fn v2(keys: RingHandle<CookieKeyRing>) -> Router {
     let layer = SignedCookieLayer::builder()
         .cookie_keys(keys)
-        .cookie(CookieSpec::cookie_crate("user").http_only(true).same_site(signring_http::SameSite::Lax).transparent(true))
+        .cookie(
+            CookieSpec::cookie_crate("user")
+                .http_only(true)
+                .same_site(signring_http::SameSite::Lax)
+                .transparent(true),
+        )
         .build()
         .expect("a valid declaration");
     Router::new()
@@ -85,7 +98,9 @@ fn v2(keys: RingHandle<CookieKeyRing>) -> Router {
         .route(
             "/me",
             get(|jar: CookieJar| async move {
-                jar.get("user").map(|c| c.value().to_owned()).ok_or(StatusCode::UNAUTHORIZED)
+                jar.get("user")
+                    .map(|c| c.value().to_owned())
+                    .ok_or(StatusCode::UNAUTHORIZED)
             }),
         )
         .layer(layer)
@@ -97,7 +112,9 @@ struct Server {
 }
 
 async fn serve(app: Router) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -130,7 +147,9 @@ impl Browser {
         if let Some(cookie) = &self.cookie {
             request = request.header(reqwest::header::COOKIE, format!("user={cookie}"));
         }
-        let Ok(response) = request.send().await else { return (false, 0) };
+        let Ok(response) = request.send().await else {
+            return (false, 0);
+        };
         let set = self.remember(&response);
         let ok = response.status() == StatusCode::OK
             && response.text().await.is_ok_and(|body| body == self.user);
@@ -176,22 +195,37 @@ async fn main() -> ExitCode {
     let client = reqwest::Client::new();
     let mut browsers = Vec::new();
     for i in 0..USERS {
-        let mut b = Browser { user: format!("user-{i}"), cookie: None };
-        b.visit(&client, &format!("{}/login?user={}", server.base, b.user)).await;
+        let mut b = Browser {
+            user: format!("user-{i}"),
+            cookie: None,
+        };
+        b.visit(&client, &format!("{}/login?user={}", server.base, b.user))
+            .await;
         browsers.push(b);
     }
-    report("v1: SignedCookieJar, key A", visit_all(&mut browsers, &server.base).await);
+    report(
+        "v1: SignedCookieJar, key A",
+        visit_all(&mut browsers, &server.base).await,
+    );
     server.task.abort();
 
     // 2. v2 behind the layer, ring [A]; then stage, promote, retire live.
     let keys = RingHandle::new(CookieKeyRing::new(key_a.clone()).named("A"));
     let server = serve(v2(keys.clone())).await;
-    report("v2: CookieJar behind the layer, ring [A]", visit_all(&mut browsers, &server.base).await);
-    keys.update(|ring| ring.stage(key_b.clone(), "B")).expect("B is new");
+    report(
+        "v2: CookieJar behind the layer, ring [A]",
+        visit_all(&mut browsers, &server.base).await,
+    );
+    keys.update(|ring| ring.stage(key_b.clone(), "B"))
+        .expect("B is new");
     report("stage B", visit_all(&mut browsers, &server.base).await);
     let grace_end = UnixTime::from_secs_f64(4_000_000_000.0);
-    keys.update(|ring| ring.promote(grace_end)).expect("B is staged");
-    report("promote B (A verifies until the grace end)", visit_all(&mut browsers, &server.base).await);
+    keys.update(|ring| ring.promote(grace_end))
+        .expect("B is staged");
+    report(
+        "promote B (A verifies until the grace end)",
+        visit_all(&mut browsers, &server.base).await,
+    );
     report("next visit", visit_all(&mut browsers, &server.base).await);
     keys.update(|ring| {
         ring.retire_expired(UnixTime::from_secs_f64(4_000_000_001.0));
@@ -203,7 +237,10 @@ async fn main() -> ExitCode {
 
     // 3. Control: the plain v1 app with only key B reads every cookie.
     let server = serve(v1(key_b)).await;
-    report("control: SignedCookieJar with only key B", visit_all(&mut browsers, &server.base).await);
+    report(
+        "control: SignedCookieJar with only key B",
+        visit_all(&mut browsers, &server.base).await,
+    );
     server.task.abort();
 
     if lost == 0 {

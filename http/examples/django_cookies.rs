@@ -50,15 +50,25 @@ fn parse_args() -> Result<Args, String> {
             Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
             None => (arg.clone(), None),
         };
-        let mut value = || inline.clone().or_else(|| args.next()).ok_or(format!("{flag} needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--listen" => {
                 let text = value()?;
-                listen = Some(text.parse().map_err(|_| format!("--listen: not an address: {text}"))?);
+                listen = Some(
+                    text.parse()
+                        .map_err(|_| format!("--listen: not an address: {text}"))?,
+                );
             }
             "--django" => {
                 let text = value()?;
-                django = text.parse().map_err(|_| format!("--django: unknown version {text}"))?;
+                django = text
+                    .parse()
+                    .map_err(|_| format!("--django: unknown version {text}"))?;
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -106,7 +116,10 @@ async fn get_cookie(
 ) -> Response {
     match cookies.verify(&cookie_spec(&name, &query)) {
         Some(Ok(cookie)) => match cookie.text() {
-            Some(text) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text.to_owned())
+            Some(text) => (
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                text.to_owned(),
+            )
                 .into_response(),
             None => forbidden(),
         },
@@ -126,7 +139,10 @@ async fn set_cookie(
     }
 }
 
-fn app(django: DjangoVersion, ring: RingHandle<signring::KeyRing>) -> Result<Router, signring_http::BuildError> {
+fn app(
+    django: DjangoVersion,
+    ring: RingHandle<signring::KeyRing>,
+) -> Result<Router, signring_http::BuildError> {
     let layer = SignedCookieLayer::builder()
         .ring(ring)
         .options(Options::new().django(django))

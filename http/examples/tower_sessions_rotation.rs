@@ -90,7 +90,9 @@ struct Server {
 }
 
 async fn serve(app: Router) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -123,7 +125,9 @@ impl Browser {
         if let Some(cookie) = &self.cookie {
             request = request.header(reqwest::header::COOKIE, format!("id={cookie}"));
         }
-        let Ok(response) = request.send().await else { return (false, 0) };
+        let Ok(response) = request.send().await else {
+            return (false, 0);
+        };
         let set = self.remember(&response);
         let ok = response.status() == StatusCode::OK
             && response.text().await.is_ok_and(|body| body == self.user);
@@ -170,22 +174,37 @@ async fn main() -> ExitCode {
     let client = reqwest::Client::new();
     let mut browsers = Vec::new();
     for i in 0..USERS {
-        let mut b = Browser { user: format!("user-{i}"), cookie: None };
-        b.visit(&client, &format!("{}/login?user={}", server.base, b.user)).await;
+        let mut b = Browser {
+            user: format!("user-{i}"),
+            cookie: None,
+        };
+        b.visit(&client, &format!("{}/login?user={}", server.base, b.user))
+            .await;
         browsers.push(b);
     }
-    report("v1: tower-sessions with_signed(key A)", visit_all(&mut browsers, &server.base).await);
+    report(
+        "v1: tower-sessions with_signed(key A)",
+        visit_all(&mut browsers, &server.base).await,
+    );
     server.task.abort();
 
     // 2. v2 behind the layer, ring [A]; then stage, promote, retire live.
     let keys = RingHandle::new(CookieKeyRing::new(key_a.clone()).named("A"));
     let server = serve(v2(store.clone(), keys.clone())).await;
-    report("v2: unsigned tower-sessions behind the layer", visit_all(&mut browsers, &server.base).await);
-    keys.update(|ring| ring.stage(key_b.clone(), "B")).expect("B is new");
+    report(
+        "v2: unsigned tower-sessions behind the layer",
+        visit_all(&mut browsers, &server.base).await,
+    );
+    keys.update(|ring| ring.stage(key_b.clone(), "B"))
+        .expect("B is new");
     report("stage B", visit_all(&mut browsers, &server.base).await);
     let grace_end = UnixTime::from_secs_f64(4_000_000_000.0);
-    keys.update(|ring| ring.promote(grace_end)).expect("B is staged");
-    report("promote B (A verifies until the grace end)", visit_all(&mut browsers, &server.base).await);
+    keys.update(|ring| ring.promote(grace_end))
+        .expect("B is staged");
+    report(
+        "promote B (A verifies until the grace end)",
+        visit_all(&mut browsers, &server.base).await,
+    );
     report("next visit", visit_all(&mut browsers, &server.base).await);
     keys.update(|ring| {
         ring.retire_expired(UnixTime::from_secs_f64(4_000_000_001.0));
@@ -197,7 +216,10 @@ async fn main() -> ExitCode {
 
     // 3. Control: the plain v1 setup with only key B finds every session.
     let server = serve(v1(store, key_b)).await;
-    report("control: with_signed(key B) alone", visit_all(&mut browsers, &server.base).await);
+    report(
+        "control: with_signed(key B) alone",
+        visit_all(&mut browsers, &server.base).await,
+    );
     server.task.abort();
 
     if lost == 0 {

@@ -21,7 +21,8 @@ const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
 
 #[derive(Debug, Clone)]
 enum Verifier {
-    DjangoSigned(SignedCookie),
+    // Built once per ring generation; boxed to keep the enum small.
+    DjangoSigned(Box<SignedCookie>),
     Session(TimestampSigner),
     Messages(MessagesCookie),
     Signring(TimestampSigner),
@@ -68,7 +69,7 @@ impl Compiled {
                 if let Some(max_age) = max_age {
                     builder = builder.max_age(max_age);
                 }
-                Verifier::DjangoSigned(builder.build()?)
+                Verifier::DjangoSigned(Box::new(builder.build()?))
             }
             Format::DjangoSession => {
                 let mut builder = TimestampSigner::builder(need_ring()?)
@@ -94,8 +95,8 @@ impl Compiled {
                 Verifier::Signring(builder.build()?)
             }
             Format::CookieCrate => {
-                let keys = cookie_keys
-                    .ok_or_else(|| BuildError::NoCookieKeys(spec.name().to_owned()))?;
+                let keys =
+                    cookie_keys.ok_or_else(|| BuildError::NoCookieKeys(spec.name().to_owned()))?;
                 Verifier::CookieCrate(
                     CookieCrateCodec::new(keys, observer.cloned()),
                     Arc::clone(keys),

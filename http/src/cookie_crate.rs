@@ -110,7 +110,11 @@ impl CookieCrateCodec {
     /// Verifies a signed text (already percent-decoded): the value and which
     /// key matched. The current key is tried first, then fallbacks, then
     /// staged keys; keys past their `not_after` verify nothing.
-    pub(crate) fn verify<'a>(&self, signed: &'a str, now: impl Fn() -> UnixTime) -> Option<(&'a str, Match)> {
+    pub(crate) fn verify<'a>(
+        &self,
+        signed: &'a str,
+        now: impl Fn() -> UnixTime,
+    ) -> Option<(&'a str, Match)> {
         let found = self.find(signed, now);
         if let Some(observer) = &self.observer {
             match found {
@@ -134,10 +138,10 @@ impl CookieCrateCodec {
         let digest = &buffer[..length];
         let now = if self.any_expiry { Some(now()) } else { None };
         for (index, (mac, role, not_after)) in self.macs.iter().enumerate() {
-            if let (Some(t), Some(now)) = (not_after, now) {
-                if t.as_secs_f64() < now.as_secs_f64() {
-                    continue;
-                }
+            if let (Some(t), Some(now)) = (not_after, now)
+                && t.as_secs_f64() < now.as_secs_f64()
+            {
+                continue;
             }
             let mut mac = mac.clone();
             mac.update(value.as_bytes());
@@ -164,15 +168,24 @@ mod tests {
 
     fn jar_signed(key: &Key, name: &str, value: &str) -> String {
         let mut jar = CookieJar::new();
-        jar.signed_mut(key).add(Cookie::new(name.to_owned(), value.to_owned()));
-        jar.get(name).map(|c| c.value().to_owned()).unwrap_or_default()
+        jar.signed_mut(key)
+            .add(Cookie::new(name.to_owned(), value.to_owned()));
+        jar.get(name)
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default()
     }
 
     #[test]
     fn signs_exactly_as_cookie_rs_signed_jar() {
         let key = Key::from(&[3u8; 64]);
         let codec = CookieCrateCodec::new(&CookieKeyRing::new(key.clone()), None);
-        for value in ["", "v", "hello world", "ünïcode;=,", "x".repeat(300).as_str()] {
+        for value in [
+            "",
+            "v",
+            "hello world",
+            "ünïcode;=,",
+            "x".repeat(300).as_str(),
+        ] {
             assert_eq!(codec.sign(value), jar_signed(&key, "name", value));
         }
     }
@@ -181,7 +194,9 @@ mod tests {
     fn verifies_what_cookie_rs_signs_with_any_key_of_the_ring() {
         let old = Key::from(&[1u8; 64]);
         let new = Key::from(&[2u8; 64]);
-        let ring = CookieKeyRing::new(new.clone()).with_fallback(old.clone()).unwrap();
+        let ring = CookieKeyRing::new(new.clone())
+            .with_fallback(old.clone())
+            .unwrap();
         let codec = CookieCrateCodec::new(&ring, None);
         let now = || UnixTime::from_secs_f64(0.0);
         let signed_old = jar_signed(&old, "n", "value");
@@ -211,7 +226,11 @@ mod tests {
         assert!(codec.verify(&format!("{}é", "A".repeat(43)), now).is_none());
         // A valid MAC moved to another cookie name still verifies: the
         // format does not bind the name (as in cookie-rs).
-        assert!(codec.verify(&jar_signed(&key, "other", "value"), now).is_some());
+        assert!(
+            codec
+                .verify(&jar_signed(&key, "other", "value"), now)
+                .is_some()
+        );
     }
 
     #[test]

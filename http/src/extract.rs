@@ -55,6 +55,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Cookies {
     type Rejection = MissingLayer;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Cookies>().cloned().ok_or(MissingLayer)
+        parts
+            .extensions
+            .get::<Cookies>()
+            .cloned()
+            .ok_or(MissingLayer)
     }
 }

@@ -1,7 +1,7 @@
 //! Reading `Cookie` request headers and the name of a `Set-Cookie` value.
 
-use http::{HeaderMap, HeaderValue};
 use http::header::COOKIE;
+use http::{HeaderMap, HeaderValue};
 
 /// The `name=value` pairs of one `Cookie` header, as Django's `parse_cookie`
 /// reads them: split on `;`, then at the first `=` (a chunk without `=` is a
@@ -61,7 +61,10 @@ mod tests {
     #[test]
     fn pairs_follow_django() {
         let pairs: Vec<_> = cookie_pairs("a=\"q;\"; =x; y=; ; z").collect();
-        assert_eq!(pairs, [("a", "\"q"), ("", "\""), ("", "x"), ("y", ""), ("", "z")]);
+        assert_eq!(
+            pairs,
+            [("a", "\"q"), ("", "\""), ("", "x"), ("y", ""), ("", "z")]
+        );
     }
 
     #[test]

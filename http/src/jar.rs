@@ -17,6 +17,9 @@ use crate::snapshot::{Config, Snapshot};
 use crate::spec::CookieSpec;
 
 /// What the layer found for one declared cookie.
+// Most slots of a request that carries a cookie hold a verified one: boxing
+// it would add an allocation per cookie.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Slot {
     Absent,
@@ -134,12 +137,19 @@ impl Cookies {
     }
 
     fn index(&self, name: &str) -> Option<usize> {
-        self.inner.snapshot.cookies.iter().position(|c| c.name() == name)
+        self.inner
+            .snapshot
+            .cookies
+            .iter()
+            .position(|c| c.name() == name)
     }
 
     fn changes(&self) -> std::sync::MutexGuard<'_, Changes> {
         // A handler that panicked mid-change left whole values behind.
-        self.inner.changes.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The declared cookie `name`, when the request carried it and it verified.
@@ -218,7 +228,9 @@ impl Cookies {
     /// ```
     pub fn set_session(&self, name: &str, session: &Map) -> Result<(), SetError> {
         let compiled = self.compiled(name)?;
-        let wire = compiled.sign_session(session).ok_or(SetError::WrongFormat)?;
+        let wire = compiled
+            .sign_session(session)
+            .ok_or(SetError::WrongFormat)?;
         self.push(compiled, &wire)
     }
 
@@ -239,7 +251,9 @@ impl Cookies {
     /// ```
     pub fn set_messages(&self, name: &str, messages: &[Message]) -> Result<(), SetError> {
         let compiled = self.compiled(name)?;
-        let wire = compiled.sign_messages(messages).ok_or(SetError::WrongFormat)?;
+        let wire = compiled
+            .sign_messages(messages)
+            .ok_or(SetError::WrongFormat)?;
         self.push(compiled, &wire)
     }
 
@@ -371,7 +385,10 @@ impl Cookies {
     fn push(&self, compiled: &Compiled, wire: &str) -> Result<(), SetError> {
         let name = compiled.name();
         let max_age = compiled.spec.declared_max_age();
-        let text = compiled.spec.declared_attributes().render(name, wire, max_age);
+        let text = compiled
+            .spec
+            .declared_attributes()
+            .render(name, wire, max_age);
         let value = HeaderValue::from_str(&text).map_err(|_| SetError::NotHeaderSafe)?;
         let mut changes = self.changes();
         changes.set.push(value);
@@ -453,12 +470,11 @@ impl Cookies {
                 cookie,
                 reissue: Some(reissue),
             }) = slot
+                && untouched(compiled.name())
             {
-                if untouched(compiled.name()) {
-                    let now = *now.get_or_insert_with(|| compiled.now());
-                    let max_age = compiled.remaining(cookie.record.timestamp, now);
-                    append(headers, compiled, reissue, max_age);
-                }
+                let now = *now.get_or_insert_with(|| compiled.now());
+                let max_age = compiled.remaining(cookie.record.timestamp, now);
+                append(headers, compiled, reissue, max_age);
             }
         }
         for ad_hoc in &changes.ad_hoc {

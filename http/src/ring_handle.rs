@@ -71,7 +71,13 @@ impl<R> RingHandle<R> {
     pub fn load(&self) -> Arc<R> {
         // A poisoned lock only means a writer panicked between two whole
         // rings: the ring inside is still a whole one.
-        Arc::clone(&self.inner.ring.read().unwrap_or_else(PoisonError::into_inner))
+        Arc::clone(
+            &self
+                .inner
+                .ring
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Publishes `ring`; the next request verifies with it.

@@ -45,10 +45,10 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let cookies = Cookies::from_request(Arc::clone(&self.config), request.headers());
-        if self.config.any_transparent {
-            if let Some(stripped) = cookies.stripped_cookie_header(request.headers()) {
-                request.headers_mut().insert(COOKIE, stripped);
-            }
+        if self.config.any_transparent
+            && let Some(stripped) = cookies.stripped_cookie_header(request.headers())
+        {
+            request.headers_mut().insert(COOKIE, stripped);
         }
         request.extensions_mut().insert(cookies.clone());
         ResponseFuture {

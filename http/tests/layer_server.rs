@@ -1,5 +1,7 @@
 //! The layer in a real server on 127.0.0.1:0, driven by a real HTTP client.
 
+#![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -61,7 +63,11 @@ fn sid_app(ring: RingHandle<KeyRing>, options: Options) -> Router {
     let layer = SignedCookieLayer::builder()
         .ring(ring)
         .options(options)
-        .cookie(CookieSpec::signring("sid", SALT).max_age(3600).http_only(true))
+        .cookie(
+            CookieSpec::signring("sid", SALT)
+                .max_age(3600)
+                .http_only(true),
+        )
         .build()
         .unwrap();
     Router::new()
@@ -104,15 +110,30 @@ fn rotated() -> KeyRing {
 async fn exact_max_age_on_the_configured_clock() {
     let signed_at = 1_700_000_000.0;
     let clock = FixedClock::new(UnixTime::from_secs_f64(signed_at + 100.5));
-    let base = serve(sid_app(RingHandle::new(rotated()), Options::new().clock(clock))).await;
+    let base = serve(sid_app(
+        RingHandle::new(rotated()),
+        Options::new().clock(clock),
+    ))
+    .await;
     let old = signer(&KeyRing::new(A).unwrap()).sign_at("u1", UnixTime::from_secs_f64(signed_at));
-    let response = fetch(&reqwest::Client::new(), &format!("{base}/"), &format!("sid={old}")).await;
+    let response = fetch(
+        &reqwest::Client::new(),
+        &format!("{base}/"),
+        &format!("sid={old}"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let cookies = set_cookies(&response);
     assert_eq!(cookies.len(), 1);
     // 1_700_000_000 + 3600 - 1_700_000_100.5 = 3499.5: the whole seconds left.
-    let value = cookies[0].strip_prefix("sid=").unwrap().strip_suffix("; Path=/; HttpOnly; Max-Age=3499").unwrap();
-    let verified = signer(&KeyRing::new(B).unwrap()).unsign_at(value, UnixTime::from_secs_f64(signed_at)).unwrap();
+    let value = cookies[0]
+        .strip_prefix("sid=")
+        .unwrap()
+        .strip_suffix("; Path=/; HttpOnly; Max-Age=3499")
+        .unwrap();
+    let verified = signer(&KeyRing::new(B).unwrap())
+        .unsign_at(value, UnixTime::from_secs_f64(signed_at))
+        .unwrap();
     assert_eq!(verified.timestamp(), Some(signed_at as i64));
     assert_eq!(response.headers()[VARY], "Cookie");
 }
@@ -131,9 +152,20 @@ async fn never_reissued_on_5xx_after_a_set_or_remove_or_for_failures() {
     let response = fetch(&client, &format!("{base}/set"), &old).await;
     let cookies = set_cookies(&response);
     assert_eq!(cookies.len(), 1, "only the handler's cookie: {cookies:?}");
-    let value = cookies[0].strip_prefix("sid=").unwrap().split(';').next().unwrap();
+    let value = cookies[0]
+        .strip_prefix("sid=")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
     let value = signring::django::unquote_cookie_value(value);
-    assert_eq!(*signer(&KeyRing::new(B).unwrap()).unsign(&value).unwrap().value(), "replaced");
+    assert_eq!(
+        *signer(&KeyRing::new(B).unwrap())
+            .unsign(&value)
+            .unwrap()
+            .value(),
+        "replaced"
+    );
 
     let response = fetch(&client, &format!("{base}/remove"), &old).await;
     assert_eq!(
@@ -146,7 +178,8 @@ async fn never_reissued_on_5xx_after_a_set_or_remove_or_for_failures() {
         assert_eq!(response.status(), 403, "{bad}");
         assert!(set_cookies(&response).is_empty(), "{bad}");
     }
-    let expired = signer(&KeyRing::new(A).unwrap()).sign_at("u1", UnixTime::from_secs_f64(1_000_000_000.0));
+    let expired =
+        signer(&KeyRing::new(A).unwrap()).sign_at("u1", UnixTime::from_secs_f64(1_000_000_000.0));
     let response = fetch(&client, &format!("{base}/"), &format!("sid={expired}")).await;
     assert_eq!(response.status(), 403);
     assert!(set_cookies(&response).is_empty());
@@ -156,7 +189,12 @@ async fn never_reissued_on_5xx_after_a_set_or_remove_or_for_failures() {
 async fn vary_is_merged_with_the_app_s() {
     let base = serve(sid_app(RingHandle::new(rotated()), Options::new())).await;
     let response = fetch(&reqwest::Client::new(), &format!("{base}/vary"), "x=1").await;
-    let vary: Vec<_> = response.headers().get_all(VARY).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let vary: Vec<_> = response
+        .headers()
+        .get_all(VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
     assert_eq!(vary, ["Accept-Encoding", "Cookie"]);
 }
 
@@ -167,7 +205,12 @@ async fn staged_key_values_are_never_reissued() {
     let base = serve(sid_app(RingHandle::new(ring), Options::new())).await;
     // Signed by a server that already promoted B.
     let newer = signer(&KeyRing::new(B).unwrap()).sign("u2");
-    let response = fetch(&reqwest::Client::new(), &format!("{base}/"), &format!("sid={newer}")).await;
+    let response = fetch(
+        &reqwest::Client::new(),
+        &format!("{base}/"),
+        &format!("sid={newer}"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "u2");
 }
@@ -210,14 +253,24 @@ async fn hot_swap_while_requests_run_loses_nobody() {
     const FROM_NEWER: usize = 3; // clients whose cookie a promoted server set
     let phase = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let after_promote: Arc<Vec<AtomicUsize>> = Arc::new((0..CLIENTS).map(|_| AtomicUsize::new(0)).collect());
+    let after_promote: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..CLIENTS).map(|_| AtomicUsize::new(0)).collect());
     let requests = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for i in 0..CLIENTS {
         let user = format!("user-{i}");
-        let mut cookie = if i < FROM_NEWER { newer_signer.sign(&user) } else { old_signer.sign(&user) };
-        let (base, phase, stop, after_promote, requests) =
-            (base.clone(), phase.clone(), stop.clone(), after_promote.clone(), requests.clone());
+        let mut cookie = if i < FROM_NEWER {
+            newer_signer.sign(&user)
+        } else {
+            old_signer.sign(&user)
+        };
+        let (base, phase, stop, after_promote, requests) = (
+            base.clone(),
+            phase.clone(),
+            stop.clone(),
+            after_promote.clone(),
+            requests.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut reissued = 0;
@@ -232,10 +285,17 @@ async fn hot_swap_while_requests_run_loses_nobody() {
                 }
                 let response = fetch(&client, &format!("{base}/"), &format!("sid={cookie}")).await;
                 requests.fetch_add(1, Ordering::Relaxed);
-                assert_eq!(response.status(), 200, "{user} lost their cookie in phase {seen}");
+                assert_eq!(
+                    response.status(),
+                    200,
+                    "{user} lost their cookie in phase {seen}"
+                );
                 let set = set_cookies(&response);
                 if let Some(set) = set.first() {
-                    assert!(i >= FROM_NEWER, "a staged or current key's value was re-issued");
+                    assert!(
+                        i >= FROM_NEWER,
+                        "a staged or current key's value was re-issued"
+                    );
                     reissued += 1;
                     let value = set.strip_prefix("sid=").unwrap().split(';').next().unwrap();
                     cookie = signring::django::unquote_cookie_value(value);
@@ -252,7 +312,10 @@ async fn hot_swap_while_requests_run_loses_nobody() {
         let after_promote = after_promote.clone();
         async move {
             for _ in 0..2_000 {
-                if after_promote.iter().all(|n| n.load(Ordering::Acquire) >= min) {
+                if after_promote
+                    .iter()
+                    .all(|n| n.load(Ordering::Acquire) >= min)
+                {
                     return;
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -261,7 +324,9 @@ async fn hot_swap_while_requests_run_loses_nobody() {
         }
     };
     tokio::time::sleep(Duration::from_millis(40)).await;
-    handle.update(|ring| ring.stage(RingKey::new(B).unwrap().id("b"))).unwrap();
+    handle
+        .update(|ring| ring.stage(RingKey::new(B).unwrap().id("b")))
+        .unwrap();
     phase.store(1, Ordering::Release);
     tokio::time::sleep(Duration::from_millis(40)).await;
     let grace_end = UnixTime::from_secs_f64(4_000_000_000.0);
@@ -291,7 +356,10 @@ async fn hot_swap_while_requests_run_loses_nobody() {
         assert_eq!(reissued, usize::from(i >= FROM_NEWER), "client {i}");
     }
     // The observer saw every verification, and none failed.
-    assert_eq!(count.calls.load(Ordering::Relaxed), requests.load(Ordering::Relaxed));
+    assert_eq!(
+        count.calls.load(Ordering::Relaxed),
+        requests.load(Ordering::Relaxed)
+    );
     assert_eq!(count.failed.load(Ordering::Relaxed), 0);
 }
 
@@ -314,8 +382,14 @@ async fn every_format_is_reissued_and_read_back_with_only_the_new_key() {
         .route(
             "/",
             get(|Extension(cookies): Extension<Cookies>| async move {
-                let messages = cookies.get("messages").and_then(|c| c.messages()).map(|m| m.messages[0].message.clone());
-                let theme = cookies.get("theme").and_then(|c| c.text()).map(str::to_owned);
+                let messages = cookies
+                    .get("messages")
+                    .and_then(|c| c.messages())
+                    .map(|m| m.messages[0].message.clone());
+                let theme = cookies
+                    .get("theme")
+                    .and_then(|c| c.text())
+                    .map(str::to_owned);
                 let jar = cookies.get("jar").and_then(|c| c.text()).map(str::to_owned);
                 assert!(matches!(cookies.state("nope"), CookieState::Absent));
                 format!("{messages:?} {theme:?} {jar:?}")
@@ -324,56 +398,124 @@ async fn every_format_is_reissued_and_read_back_with_only_the_new_key() {
         .layer(layer);
     let base = serve(app).await;
     let a = KeyRing::new(A).unwrap();
-    let messages = MessagesCookie::builder(&a).build().unwrap().encode_at(&[Message::new(20, "Hi")], false, UnixTime::now()).unwrap();
-    let theme = SignedCookie::builder(&a, "theme").salt("ui").build().unwrap().sign("dark");
+    let messages = MessagesCookie::builder(&a)
+        .build()
+        .unwrap()
+        .encode_at(&[Message::new(20, "Hi")], false, UnixTime::now())
+        .unwrap();
+    let theme = SignedCookie::builder(&a, "theme")
+        .salt("ui")
+        .build()
+        .unwrap()
+        .sign("dark");
     let mut jar = cookie::CookieJar::new();
-    jar.signed_mut(&Key::from(&[1u8; 64])).add(cookie::Cookie::new("jar", "v a/l=u+e"));
+    jar.signed_mut(&Key::from(&[1u8; 64]))
+        .add(cookie::Cookie::new("jar", "v a/l=u+e"));
     let jar_value = jar.get("jar").unwrap().encoded().to_string();
-    let cookie_header = format!("messages={}; theme={theme}; {jar_value}", signring::django::quote_cookie_value(&messages));
+    let cookie_header = format!(
+        "messages={}; theme={theme}; {jar_value}",
+        signring::django::quote_cookie_value(&messages)
+    );
     let response = fetch(&reqwest::Client::new(), &format!("{base}/"), &cookie_header).await;
     let cookies = set_cookies(&response);
-    assert_eq!(response.text().await.unwrap(), r#"Some("Hi") Some("dark") Some("v a/l=u+e")"#);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"Some("Hi") Some("dark") Some("v a/l=u+e")"#
+    );
     assert_eq!(cookies.len(), 3, "{cookies:?}");
 
     let b = KeyRing::new(B).unwrap();
     let value_of = |name: &str| {
-        let line = cookies.iter().find(|c| c.starts_with(&format!("{name}="))).unwrap();
+        let line = cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap();
         line[name.len() + 1..].split(';').next().unwrap().to_owned()
     };
-    let decoded = MessagesCookie::builder(&b).build().unwrap().decode(&signring::django::unquote_cookie_value(&value_of("messages"))).unwrap();
+    let decoded = MessagesCookie::builder(&b)
+        .build()
+        .unwrap()
+        .decode(&signring::django::unquote_cookie_value(&value_of(
+            "messages",
+        )))
+        .unwrap();
     assert_eq!(decoded.messages, [Message::new(20, "Hi")]);
-    assert!(cookies.iter().any(|c| c.starts_with("messages=") && c.ends_with("; Path=/; HttpOnly; SameSite=Lax")));
-    assert_eq!(SignedCookie::builder(&b, "theme").salt("ui").build().unwrap().unsign(&value_of("theme")).unwrap().value, "dark");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("messages=") && c.ends_with("; Path=/; HttpOnly; SameSite=Lax"))
+    );
+    assert_eq!(
+        SignedCookie::builder(&b, "theme")
+            .salt("ui")
+            .build()
+            .unwrap()
+            .unsign(&value_of("theme"))
+            .unwrap()
+            .value,
+        "dark"
+    );
     // cookie-rs with only the new key reads the re-issued jar cookie.
     let mut jar = cookie::CookieJar::new();
     jar.add_original(cookie::Cookie::parse_encoded(format!("jar={}", value_of("jar"))).unwrap());
-    assert_eq!(jar.signed(&Key::from(&[2u8; 64])).get("jar").unwrap().value(), "v a/l=u+e");
-    assert!(cookies.iter().any(|c| c.starts_with("jar=") && c.ends_with("; Path=/; HttpOnly")));
+    assert_eq!(
+        jar.signed(&Key::from(&[2u8; 64]))
+            .get("jar")
+            .unwrap()
+            .value(),
+        "v a/l=u+e"
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("jar=") && c.ends_with("; Path=/; HttpOnly"))
+    );
 }
 
 #[tokio::test]
 async fn transparent_mode_strips_incoming_and_signs_outgoing_in_place() {
     let old = Key::from(&[1u8; 64]);
     let new = Key::from(&[2u8; 64]);
-    let keys = RingHandle::new(CookieKeyRing::new(new.clone()).with_fallback(old.clone()).unwrap());
+    let keys = RingHandle::new(
+        CookieKeyRing::new(new.clone())
+            .with_fallback(old.clone())
+            .unwrap(),
+    );
     let layer = SignedCookieLayer::builder()
         .cookie_keys(keys)
-        .cookie(CookieSpec::cookie_crate("id").http_only(true).transparent(true))
+        .cookie(
+            CookieSpec::cookie_crate("id")
+                .http_only(true)
+                .transparent(true),
+        )
         .build()
         .unwrap();
     let app = Router::new()
         .route(
             "/",
-            get(|headers: HeaderMap, Extension(cookies): Extension<Cookies>| async move {
-                let seen = headers.get(header::COOKIE).map(|v| v.to_str().unwrap().to_owned());
-                let failed = matches!(cookies.state("id"), CookieState::Failed(Failure::BadSignature));
-                format!("{seen:?} {failed}")
-            }),
+            get(
+                |headers: HeaderMap, Extension(cookies): Extension<Cookies>| async move {
+                    let seen = headers
+                        .get(header::COOKIE)
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    let failed = matches!(
+                        cookies.state("id"),
+                        CookieState::Failed(Failure::BadSignature)
+                    );
+                    format!("{seen:?} {failed}")
+                },
+            ),
         )
         .route(
             "/login",
             get(|| async {
-                ([(header::SET_COOKIE, "id=fresh-id; HttpOnly; SameSite=Strict; Path=/app; Max-Age=60")], "ok")
+                (
+                    [(
+                        header::SET_COOKIE,
+                        "id=fresh-id; HttpOnly; SameSite=Strict; Path=/app; Max-Age=60",
+                    )],
+                    "ok",
+                )
             }),
         )
         .layer(layer);
@@ -383,11 +525,23 @@ async fn transparent_mode_strips_incoming_and_signs_outgoing_in_place() {
     let mut jar = cookie::CookieJar::new();
     jar.signed_mut(&old).add(cookie::Cookie::new("id", "abc"));
     let signed_old = jar.get("id").unwrap().encoded().to_string();
-    let response = fetch(&client, &format!("{base}/"), &format!("other=1; {signed_old}")).await;
+    let response = fetch(
+        &client,
+        &format!("{base}/"),
+        &format!("other=1; {signed_old}"),
+    )
+    .await;
     let cookies = set_cookies(&response);
-    assert_eq!(response.text().await.unwrap(), r#"Some("other=1; id=abc") false"#);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"Some("other=1; id=abc") false"#
+    );
     assert_eq!(cookies.len(), 1);
-    let reissued = cookies[0].strip_prefix("id=").unwrap().strip_suffix("; Path=/; HttpOnly").unwrap();
+    let reissued = cookies[0]
+        .strip_prefix("id=")
+        .unwrap()
+        .strip_suffix("; Path=/; HttpOnly")
+        .unwrap();
     let mut check = cookie::CookieJar::new();
     check.add_original(cookie::Cookie::parse_encoded(format!("id={reissued}")).unwrap());
     assert_eq!(check.signed(&new).get("id").unwrap().value(), "abc");
@@ -401,7 +555,11 @@ async fn transparent_mode_strips_incoming_and_signs_outgoing_in_place() {
     let response = fetch(&client, &format!("{base}/login"), "").await;
     let cookies = set_cookies(&response);
     assert_eq!(cookies.len(), 1);
-    let (value, rest) = cookies[0].strip_prefix("id=").unwrap().split_once(';').unwrap();
+    let (value, rest) = cookies[0]
+        .strip_prefix("id=")
+        .unwrap()
+        .split_once(';')
+        .unwrap();
     assert_eq!(rest, " HttpOnly; SameSite=Strict; Path=/app; Max-Age=60");
     let mut check = cookie::CookieJar::new();
     check.add_original(cookie::Cookie::parse_encoded(format!("id={value}")).unwrap());
@@ -426,13 +584,22 @@ async fn records_carry_key_ids_and_roles() {
             get(|Extension(cookies): Extension<Cookies>| async move {
                 let record = cookies.get("sid").unwrap().record().clone();
                 assert!(record.verification.is_some());
-                format!("{} {} {}", record.key_id, record.role.as_str(), record.stale)
+                format!(
+                    "{} {} {}",
+                    record.key_id,
+                    record.role.as_str(),
+                    record.stale
+                )
             }),
         )
         .layer(layer);
     let base = serve(app).await;
     let client = reqwest::Client::new();
-    for (key, expected) in [(B, "b current false"), (A, "a fallback true"), (C, "c staged false")] {
+    for (key, expected) in [
+        (B, "b current false"),
+        (A, "a fallback true"),
+        (C, "c staged false"),
+    ] {
         let value = signer(&KeyRing::new(key).unwrap()).sign("v");
         let response = fetch(&client, &format!("{base}/"), &format!("sid={value}")).await;
         assert_eq!(response.text().await.unwrap(), expected);
@@ -444,7 +611,11 @@ async fn records_carry_key_ids_and_roles() {
 #[tokio::test]
 async fn axum_extractor_reads_the_jar_and_rejects_without_the_layer() {
     async fn handler(cookies: Cookies) -> String {
-        cookies.get("sid").and_then(|c| c.text()).unwrap_or("none").to_owned()
+        cookies
+            .get("sid")
+            .and_then(|c| c.text())
+            .unwrap_or("none")
+            .to_owned()
     }
     let layer = SignedCookieLayer::builder()
         .ring(RingHandle::new(rotated()))

@@ -2,6 +2,8 @@
 //! every user is recognized in every phase, and each old cookie is re-issued
 //! exactly once, on the first visit after the promotion.
 
+#![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
+
 use std::process::Command;
 
 fn run_example(name: &str) -> String {
@@ -32,7 +34,15 @@ fn check(stdout: &str) {
         .collect();
     assert_eq!(
         reissued,
-        ["0 re-issued", "0 re-issued", "0 re-issued", "20 re-issued", "0 re-issued", "0 re-issued", "0 re-issued"]
+        [
+            "0 re-issued",
+            "0 re-issued",
+            "0 re-issued",
+            "20 re-issued",
+            "0 re-issued",
+            "0 re-issued",
+            "0 re-issued"
+        ]
     );
     assert!(lines[3].starts_with("promote B"));
     assert!(lines[7].starts_with("no user lost their"));
