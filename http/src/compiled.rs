@@ -267,8 +267,14 @@ impl Compiled {
             return Some(max_age);
         };
         let left = (timestamp as f64 + max_age as f64 - now.as_secs_f64()).floor();
-        // Verified values are not expired; clamp anything else to "now".
-        Some(if left > 0.0 { left as i64 } else { 0 })
+        // Verified values are not expired (clamp anything else to "now"), and
+        // a timestamp from the future (Django accepts them) never earns more
+        // than the declared lifetime.
+        Some(if left > 0.0 {
+            (left as i64).min(max_age)
+        } else {
+            0
+        })
     }
 
     pub(crate) fn now(&self) -> UnixTime {
@@ -279,4 +285,42 @@ impl Compiled {
 /// Re-issue only stale values, and never what a staged key verified.
 fn wanted(stale: bool, role: KeyRole) -> bool {
     stale && role != KeyRole::Staged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(max_age: Option<i64>) -> Compiled {
+        let ring = KeyRing::new("unit-test-key-0123456789abcdefghijklmnopqrstuvwxyz-0123").unwrap();
+        let mut spec = CookieSpec::signring("c", "s");
+        if let Some(max_age) = max_age {
+            spec = spec.max_age(max_age);
+        }
+        Compiled::build(&spec, Some(&ring), None, &Options::new(), None).unwrap()
+    }
+
+    #[test]
+    fn remaining_lifetime_is_whole_seconds_never_more_than_declared() {
+        let c = compiled(Some(100));
+        let now = UnixTime::from_secs_f64(1_000.5);
+        assert_eq!(c.remaining(Some(950), now), Some(49));
+        assert_eq!(c.remaining(Some(900), now), Some(0));
+        assert_eq!(c.remaining(Some(800), now), Some(0));
+        assert_eq!(
+            c.remaining(Some(5_000), now),
+            Some(100),
+            "a future timestamp"
+        );
+        assert_eq!(
+            c.remaining(None, now),
+            Some(100),
+            "no timestamp: the declared lifetime"
+        );
+        assert_eq!(
+            compiled(None).remaining(Some(950), now),
+            None,
+            "a browser-session cookie"
+        );
+    }
 }

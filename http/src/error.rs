@@ -49,6 +49,10 @@ pub enum SetError {
     /// The cookie is not declared.
     #[error("the cookie is not declared")]
     NotDeclared,
+    /// The name cannot be a cookie name (empty, or holding `=`, `;`, `,`,
+    /// `"`, whitespace or a control character).
+    #[error("not a cookie name")]
+    BadName,
     /// The value does not suit the cookie's format (text for a session, a
     /// session for a text cookie, …).
     #[error("the value does not suit the cookie's format")]

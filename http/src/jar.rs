@@ -282,8 +282,9 @@ impl Cookies {
     ///
     /// # Errors
     ///
-    /// [`SetError::WrongFormat`] for a session or messages declaration or one
-    /// whose ring the layer lacks; [`SetError::NotHeaderSafe`].
+    /// [`SetError::BadName`]; [`SetError::WrongFormat`] for a session or
+    /// messages declaration or one whose ring the layer lacks;
+    /// [`SetError::NotHeaderSafe`].
     ///
     /// # Example
     ///
@@ -294,6 +295,9 @@ impl Cookies {
     /// # Ok(()) }
     /// ```
     pub fn set_with(&self, spec: &CookieSpec, value: &str) -> Result<(), SetError> {
+        if !crate::error::valid_name(spec.name()) {
+            return Err(SetError::BadName);
+        }
         let compiled = self
             .inner
             .snapshot
@@ -408,12 +412,16 @@ impl Cookies {
                 .position(|c| c.name() == name && c.spec.is_transparent())
         };
         let mut any = false;
+        let mut written: Vec<usize> = Vec::new();
         let mut out = String::new();
         for (name, value) in cookie_headers(headers).flat_map(cookie_pairs) {
             let replacement = match transparent(name) {
                 None => Some(std::borrow::Cow::Borrowed(value)),
+                // The verified value once, however many the request held.
+                Some(i) if written.contains(&i) => None,
                 Some(i) => {
                     any = true;
+                    written.push(i);
                     match &self.inner.slots[i] {
                         // Only the value the layer verified (the last one).
                         Slot::Verified(checked) => checked

@@ -546,6 +546,29 @@ async fn transparent_mode_strips_incoming_and_signs_outgoing_in_place() {
     check.add_original(cookie::Cookie::parse_encoded(format!("id={reissued}")).unwrap());
     assert_eq!(check.signed(&new).get("id").unwrap().value(), "abc");
 
+    // Duplicates reach the app once, as the value the layer verified.
+    let response = fetch(
+        &client,
+        &format!("{base}/"),
+        &format!("id=forged; {signed_old}; a=2; id=x"),
+    )
+    .await;
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"Some("a=2") true"#,
+        "the last id wins, and it is forged"
+    );
+    let response = fetch(
+        &client,
+        &format!("{base}/"),
+        &format!("id=forged; a=2; {signed_old}"),
+    )
+    .await;
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"Some("id=abc; a=2") false"#
+    );
+
     // A forged value never reaches the app.
     let response = fetch(&client, &format!("{base}/"), "other=1; id=abc").await;
     assert!(set_cookies(&response).is_empty());
