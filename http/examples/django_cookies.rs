@@ -158,11 +158,12 @@ fn app(
 async fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
-                eprintln!("django_cookies: {message}");
-            }
-            eprintln!("{USAGE}");
+            eprintln!("django_cookies: {message}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
