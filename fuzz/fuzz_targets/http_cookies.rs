@@ -56,7 +56,12 @@ fn run(cookie: Option<HeaderValue>, set_cookie: Option<HeaderValue>) -> http::He
         for name in NAMES {
             match cookies.state(name) {
                 CookieState::Verified(cookie) => {
-                    let _ = (cookie.text(), cookie.session(), cookie.messages(), cookie.record());
+                    let _ = (
+                        cookie.text(),
+                        cookie.session(),
+                        cookie.messages(),
+                        cookie.record(),
+                    );
                 }
                 CookieState::Failed(_) | CookieState::Absent => {}
             }
@@ -125,7 +130,9 @@ fuzz_target!(|data: &[u8]| {
     // A harness-signed signring value (signed by a fallback) always verifies
     // and is re-issued, whatever its text, when the text survives the header.
     if let Ok(text) = std::str::from_utf8(cookie) {
-        let plain = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let plain = text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         let signed = SR.sign_at(text, NOW);
         if let Ok(value) = HeaderValue::from_str(&format!("sr={signed}")) {
             let headers = run(Some(value), None);
