@@ -35,7 +35,7 @@ VECTORS = os.path.join(ROOT, "tests", "data", "django")
 TARGETS = [
     "unsign", "timestamp_unsign", "loads", "json", "session_decode", "auth_hash_verify",
     "reset_token_check", "signed_cookie_get", "messages_decode", "round_trip",
-    "key_loader",
+    "key_loader", "http_cookies",
 ]
 
 # fuzz/src/lib.rs: the vectors' ring and clock.
@@ -362,6 +362,37 @@ def generated(c):
         c.add("reset_token_check", when + "\n")
 
 
+def cookie_crate(value, key_byte):
+    """The cookie crate's SignedJar: base64(HMAC-SHA256(key.signing(), value)) + value,
+    key.signing() being the first 32 bytes of `Key::from(&[key_byte; 64])`."""
+    mac = hmac.new(bytes([key_byte]) * 32, value.encode(), hashlib.sha256).digest()
+    return base64.b64encode(mac).decode() + value
+
+
+def http_seeds(c):
+    """Cookie headers for fuzz_targets/http_cookies.rs (its layer: the vectors' ring,
+    cookie keys 0x11 current and 0x22 fallback), each optionally followed by a
+    newline and a Set-Cookie value for the transparent cookie `tid`."""
+    for i, key in enumerate(RING):
+        parts = [
+            "sessionid=" + dumps({"a": 1, "cart": [1, 2]}, key, COOKIES_SESSION_SALT, compress=True),
+            "messages=" + messages_signed([(20, "Hello", "")], key),
+            "name=" + cookie("value", key, v2=(i != 2)),
+            "sr=" + sign_ts("cart", key, "fuzz.sr"),
+            "jar=" + cookie_crate("v", 0x11 if i == 0 else 0x22),
+            "tid=" + cookie_crate("session-id", 0x22 if i else 0x11),
+        ]
+        c.add("http_cookies", "; ".join(parts))
+        for part in parts:
+            c.add("http_cookies", part)
+            c.add("http_cookies", part + "\ntid=new-id; Path=/; HttpOnly")
+        c.add("http_cookies", "; ".join(reversed(parts)) + "\ntid=; Max-Age=0")
+    for odd in ["", ";;", "=;=", "a=\"q\\073\"", "sessionid=garbage", "jar=%FF%FE",
+                "name=\"value:1kHR5c:x\"", "tid=" + "A" * 44, "\n", "\nnovalue",
+                "\ntid=\"\"; Path=/", "\nother=1; tid=2"]:
+        c.add("http_cookies", odd)
+
+
 def duplicate_keys(c):
     """Objects with repeated keys: Python keeps each key's first place and last
     value. As JSON text for `json`, and signed as `dumps` would sign that text
@@ -431,6 +462,7 @@ def main():
     generated(c)
     duplicate_keys(c)
     key_loader_seeds(c)
+    http_seeds(c)
     c.write()
 
 

@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 seconds="${FUZZ_SECONDS:-30}"
-all_targets="unsign timestamp_unsign loads json session_decode auth_hash_verify reset_token_check signed_cookie_get messages_decode round_trip key_loader"
+all_targets="unsign timestamp_unsign loads json session_decode auth_hash_verify reset_token_check signed_cookie_get messages_decode round_trip key_loader http_cookies"
 targets="${FUZZ_TARGETS:-$all_targets}"
 start=$(date +%s)
 

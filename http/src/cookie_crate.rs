@@ -1,0 +1,244 @@
+//! The `cookie` crate's signed format, verified with a ring of keys.
+//!
+//! `cookie::SignedJar` (cookie 0.18, `src/secure/signed.rs`) stores
+//! `base64(HMAC-SHA256(key.signing(), value)) + value`: standard base64 with
+//! padding (44 characters), then the value as it is. The MAC covers the value
+//! only — not the cookie's name. On the wire, axum-extra and tower-cookies
+//! read values with `Cookie::parse_encoded` (percent-decoded); axum-extra also
+//! percent-encodes what it writes.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use sha2::Sha256;
+use signring::{KeyRole, Outcome, UnixTime, VerifyObserver};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::cookie_keys::CookieKeyRing;
+
+/// Length of the base64 digest in front of the value.
+pub(crate) const DIGEST_LEN: usize = 44;
+
+/// cookie-rs's percent-encoding set for names and values (RFC 6265 §4.1.1
+/// plus `(`, `)` and `,`), as `Cookie::encoded()` applies it.
+const COOKIE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'#')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b':')
+    .add(b';')
+    .add(b'=')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'|')
+    .add(b'%')
+    .add(b'(')
+    .add(b')')
+    .add(b',');
+
+/// Percent-encodes a cookie value as `cookie::Cookie::encoded()` does.
+pub(crate) fn percent_encode(value: &str) -> Cow<'_, str> {
+    utf8_percent_encode(value, COOKIE).into()
+}
+
+/// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does;
+/// `None` when the result is not UTF-8 (cookie-rs drops such cookies).
+pub(crate) fn percent_decode(value: &str) -> Option<Cow<'_, str>> {
+    if !value.contains('%') {
+        return Some(Cow::Borrowed(value));
+    }
+    percent_decode_str(value).decode_utf8().ok()
+}
+
+/// What verified a cookie-crate value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Match {
+    pub(crate) index: usize,
+    pub(crate) role: KeyRole,
+}
+
+/// A [`CookieKeyRing`] with every key's HMAC state derived once.
+#[derive(Clone)]
+pub(crate) struct CookieCrateCodec {
+    macs: Vec<(Hmac<Sha256>, KeyRole, Option<UnixTime>)>,
+    any_expiry: bool,
+    observer: Option<Arc<dyn VerifyObserver>>,
+}
+
+impl CookieCrateCodec {
+    pub(crate) fn new(ring: &CookieKeyRing, observer: Option<Arc<dyn VerifyObserver>>) -> Self {
+        let macs: Vec<_> = (0..ring.key_count())
+            .filter_map(|i| {
+                let key = ring.key(i)?;
+                // Every `Key` has a 32-byte signing half; HMAC takes any length.
+                let mac = Hmac::<Sha256>::new_from_slice(key.signing()).ok()?;
+                Some((mac, ring.role(i)?, ring.not_after(i)))
+            })
+            .collect();
+        let any_expiry = macs.iter().any(|(_, _, t)| t.is_some());
+        Self {
+            macs,
+            any_expiry,
+            observer,
+        }
+    }
+
+    /// The signed text for `value`, with the current key (not percent-encoded).
+    pub(crate) fn sign(&self, value: &str) -> String {
+        let mut out = String::with_capacity(DIGEST_LEN + value.len());
+        if let Some((mac, _, _)) = self.macs.first() {
+            let mut mac = mac.clone();
+            mac.update(value.as_bytes());
+            STANDARD.encode_string(mac.finalize().into_bytes(), &mut out);
+        }
+        out.push_str(value);
+        out
+    }
+
+    /// Verifies a signed text (already percent-decoded): the value and which
+    /// key matched. The current key is tried first, then fallbacks, then
+    /// staged keys; keys past their `not_after` verify nothing.
+    pub(crate) fn verify<'a>(
+        &self,
+        signed: &'a str,
+        now: impl Fn() -> UnixTime,
+    ) -> Option<(&'a str, Match)> {
+        let found = self.find(signed, now);
+        if let Some(observer) = &self.observer {
+            match found {
+                Some((_, m)) => observer.observe(outcome(m.role), Some(m.index)),
+                None => observer.observe(Outcome::Failed, None),
+            }
+        }
+        found
+    }
+
+    fn find<'a>(&self, signed: &'a str, now: impl Fn() -> UnixTime) -> Option<(&'a str, Match)> {
+        // cookie-rs: `is_char_boundary(44)`, then split; the digest is decoded
+        // by base64's standard engine (canonical, padded).
+        if !signed.is_char_boundary(DIGEST_LEN) || signed.len() < DIGEST_LEN {
+            return None;
+        }
+        let (digest, value) = signed.split_at(DIGEST_LEN);
+        // 44 padded characters hold at most 33 bytes; a SHA-256 MAC is 32.
+        let mut buffer = [0u8; 33];
+        let length = STANDARD.decode_slice(digest, &mut buffer).ok()?;
+        let digest = &buffer[..length];
+        let now = if self.any_expiry { Some(now()) } else { None };
+        for (index, (mac, role, not_after)) in self.macs.iter().enumerate() {
+            if let (Some(t), Some(now)) = (not_after, now)
+                && t.as_secs_f64() < now.as_secs_f64()
+            {
+                continue;
+            }
+            let mut mac = mac.clone();
+            mac.update(value.as_bytes());
+            if mac.verify_slice(digest).is_ok() {
+                return Some((value, Match { index, role: *role }));
+            }
+        }
+        None
+    }
+}
+
+fn outcome(role: KeyRole) -> Outcome {
+    match role {
+        KeyRole::Current => Outcome::Current,
+        KeyRole::Staged => Outcome::Staged,
+        _ => Outcome::Fallback,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cookie::{Cookie, CookieJar, Key};
+
+    fn jar_signed(key: &Key, name: &str, value: &str) -> String {
+        let mut jar = CookieJar::new();
+        jar.signed_mut(key)
+            .add(Cookie::new(name.to_owned(), value.to_owned()));
+        jar.get(name)
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn signs_exactly_as_cookie_rs_signed_jar() {
+        let key = Key::from(&[3u8; 64]);
+        let codec = CookieCrateCodec::new(&CookieKeyRing::new(key.clone()), None);
+        for value in [
+            "",
+            "v",
+            "hello world",
+            "ünïcode;=,",
+            "x".repeat(300).as_str(),
+        ] {
+            assert_eq!(codec.sign(value), jar_signed(&key, "name", value));
+        }
+    }
+
+    #[test]
+    fn verifies_what_cookie_rs_signs_with_any_key_of_the_ring() {
+        let old = Key::from(&[1u8; 64]);
+        let new = Key::from(&[2u8; 64]);
+        let ring = CookieKeyRing::new(new.clone())
+            .with_fallback(old.clone())
+            .unwrap();
+        let codec = CookieCrateCodec::new(&ring, None);
+        let now = || UnixTime::from_secs_f64(0.0);
+        let signed_old = jar_signed(&old, "n", "value");
+        let (value, m) = codec.verify(&signed_old, now).unwrap();
+        assert_eq!((value, m.index, m.role), ("value", 1, KeyRole::Fallback));
+        let signed_new = jar_signed(&new, "n", "value");
+        assert_eq!(codec.verify(&signed_new, now).unwrap().1.index, 0);
+        // cookie-rs's own SignedJar with the new key refuses the old value;
+        // the ring accepts it as stale.
+        let mut jar = CookieJar::new();
+        jar.add_original(Cookie::new("n", signed_old.clone()));
+        assert!(jar.signed(&new).get("n").is_none());
+        assert!(jar.signed(&old).get("n").is_some());
+    }
+
+    #[test]
+    fn refuses_tampering_and_short_or_odd_input() {
+        let key = Key::from(&[1u8; 64]);
+        let codec = CookieCrateCodec::new(&CookieKeyRing::new(key.clone()), None);
+        let now = || UnixTime::from_secs_f64(0.0);
+        let signed = jar_signed(&key, "n", "value");
+        let mut tampered = signed.clone();
+        tampered.push('x');
+        assert!(codec.verify(&tampered, now).is_none());
+        assert!(codec.verify(&signed[..43], now).is_none());
+        assert!(codec.verify("", now).is_none());
+        assert!(codec.verify(&format!("{}é", "A".repeat(43)), now).is_none());
+        // A valid MAC moved to another cookie name still verifies: the
+        // format does not bind the name (as in cookie-rs).
+        assert!(
+            codec
+                .verify(&jar_signed(&key, "other", "value"), now)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn percent_encoding_matches_cookie_rs() {
+        for value in ["plain", "a b;c=d/e+f%g", "é\"\\,()"] {
+            let expected = Cookie::new("n", value).encoded().to_string();
+            assert_eq!(format!("n={}", percent_encode(value)), expected);
+            assert_eq!(percent_decode(&percent_encode(value)).unwrap(), value);
+        }
+    }
+}

@@ -1,0 +1,583 @@
+//! The per-request cookie jar: verified declared cookies for handlers, the
+//! cookies they set or remove, and the response side's re-issuing.
+
+use core::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use http::header::{COOKIE, SET_COOKIE, VARY};
+use http::{HeaderMap, HeaderValue, Response};
+use signring::django::Message;
+use signring::json::Map;
+
+use crate::compiled::{Checked, Compiled};
+use crate::error::SetError;
+use crate::header::{cookie_headers, cookie_pairs, last_value, split_set_cookie};
+use crate::record::{CookieState, Failure, VerifiedCookie};
+use crate::snapshot::{Config, Snapshot};
+use crate::spec::CookieSpec;
+
+/// What the layer found for one declared cookie.
+// Most slots of a request that carries a cookie hold a verified one: boxing
+// it would add an allocation per cookie.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Slot {
+    Absent,
+    Verified(Checked),
+    Failed(Failure),
+}
+
+/// A cookie verified on demand ([`Cookies::verify`]) that will be re-issued
+/// if stale.
+#[derive(Debug)]
+struct AdHoc {
+    compiled: Compiled,
+    reissue: String,
+    timestamp: Option<i64>,
+}
+
+#[derive(Debug, Default)]
+struct Changes {
+    /// `Set-Cookie` values handlers asked for, in order.
+    set: Vec<HeaderValue>,
+    /// Names handlers set or removed: not re-issued.
+    touched: Vec<String>,
+    ad_hoc: Vec<AdHoc>,
+}
+
+struct Inner {
+    config: Arc<Config>,
+    snapshot: Arc<Snapshot>,
+    slots: Vec<Slot>,
+    /// The request's `Cookie` headers (cheap clones: the bytes are shared),
+    /// for [`Cookies::verify`].
+    headers: Vec<HeaderValue>,
+    changes: Mutex<Changes>,
+}
+
+/// The signed cookies of one request: every declared cookie verified (with
+/// its record), and the cookies handlers set or remove, signed with the
+/// current key.
+///
+/// The layer puts it in the request's extensions; with the `axum` feature it
+/// is also an extractor. Clones share the same state.
+///
+/// # Example
+///
+/// ```
+/// use http::{Request, Response, header};
+/// use signring::{KeyRing, TimestampSigner};
+/// use signring_http::{CookieSpec, Cookies, RingHandle, SignedCookieLayer};
+/// use tower::{Service, ServiceExt, service_fn};
+///
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+/// let cart = TimestampSigner::builder(&old).salt("shop.cart").build()?.sign("3 apples");
+/// let mut ring = old.clone();
+/// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+///
+/// let layer = SignedCookieLayer::builder()
+///     .ring(RingHandle::new(ring))
+///     .cookie(CookieSpec::signring("cart", "shop.cart").max_age(3600))
+///     .build()?;
+/// let service = tower::ServiceBuilder::new().layer(layer).service(service_fn(|req: Request<()>| async move {
+///     let cookies = req.extensions().get::<Cookies>().expect("the layer is installed").clone();
+///     let cart = cookies.get("cart").expect("it verified");
+///     assert_eq!((cart.text(), cart.is_stale(), cart.record().key_index), (Some("3 apples"), true, 1));
+///     Ok::<_, std::convert::Infallible>(Response::new(()))
+/// }));
+/// let request = Request::get("/").header(header::COOKIE, format!("cart={cart}")).body(())?;
+/// let response = service.oneshot(request).await?;
+/// // An old key verified it: re-issued with the current key, same timestamp.
+/// let set_cookie = response.headers()[header::SET_COOKIE].to_str()?;
+/// assert!(set_cookie.starts_with("cart=3 apples:") || set_cookie.starts_with("cart=\"3 apples:"));
+/// assert!(set_cookie.contains("; Path=/; Max-Age="));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Cookies {
+    inner: Arc<Inner>,
+}
+
+impl Cookies {
+    /// Verifies every declared cookie the request carries.
+    pub(crate) fn from_request(config: Arc<Config>, headers: &HeaderMap) -> Self {
+        let snapshot = config.snapshot();
+        let mut found: Vec<Option<&str>> = vec![None; snapshot.cookies.len()];
+        if !found.is_empty() {
+            for (name, value) in cookie_headers(headers).flat_map(cookie_pairs) {
+                if let Some(i) = snapshot.cookies.iter().position(|c| c.name() == name) {
+                    found[i] = Some(value);
+                }
+            }
+        }
+        let cookie_headers_copy = headers.get_all(COOKIE).iter().cloned().collect();
+        let slots = found
+            .iter()
+            .zip(&snapshot.cookies)
+            .map(|(wire, compiled)| match wire {
+                None => Slot::Absent,
+                Some(wire) => match compiled.verify(wire) {
+                    Ok(checked) => Slot::Verified(checked),
+                    Err(failure) => Slot::Failed(failure),
+                },
+            })
+            .collect();
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                snapshot,
+                slots,
+                headers: cookie_headers_copy,
+                changes: Mutex::new(Changes::default()),
+            }),
+        }
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.inner
+            .snapshot
+            .cookies
+            .iter()
+            .position(|c| c.name() == name)
+    }
+
+    fn changes(&self) -> std::sync::MutexGuard<'_, Changes> {
+        // A handler that panicked mid-change left whole values behind.
+        self.inner
+            .changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The declared cookie `name`, when the request carried it and it verified.
+    ///
+    /// # Example
+    ///
+    /// See [`Cookies`].
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&VerifiedCookie> {
+        match self.state(name) {
+            CookieState::Verified(cookie) => Some(cookie),
+            _ => None,
+        }
+    }
+
+    /// Whether the declared cookie `name` was absent, verified or failed
+    /// (`Absent` too for a name that is not declared).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring_http::{CookieState, Failure};
+    /// # fn f(cookies: signring_http::Cookies) {
+    /// match cookies.state("sessionid") {
+    ///     CookieState::Verified(cookie) => println!("key {}", cookie.record().key_id),
+    ///     CookieState::Failed(Failure::Expired) => println!("expired"),
+    ///     _ => println!("no session"),
+    /// }
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn state(&self, name: &str) -> CookieState<'_> {
+        match self.index(name).map(|i| &self.inner.slots[i]) {
+            Some(Slot::Verified(checked)) => CookieState::Verified(&checked.cookie),
+            Some(Slot::Failed(failure)) => CookieState::Failed(*failure),
+            Some(Slot::Absent) | None => CookieState::Absent,
+        }
+    }
+
+    /// Sets the declared text cookie `name` to `value`, signed with the
+    /// current key, with the declared attributes and `Max-Age`. The layer
+    /// then does not re-issue the old one.
+    ///
+    /// # Errors
+    ///
+    /// [`SetError::NotDeclared`], [`SetError::WrongFormat`] (a session or
+    /// messages cookie), [`SetError::NotHeaderSafe`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn f(cookies: signring_http::Cookies) -> Result<(), signring_http::SetError> {
+    /// cookies.set("prefs", "dark")?;
+    /// cookies.remove("cart")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set(&self, name: &str, value: &str) -> Result<(), SetError> {
+        let compiled = self.compiled(name)?;
+        let wire = compiled.sign_text(value).ok_or(SetError::WrongFormat)?;
+        self.push(compiled, &wire)
+    }
+
+    /// Sets the declared signed-cookie session `name` to `session`.
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Cookies::set).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn f(cookies: signring_http::Cookies) -> Result<(), Box<dyn std::error::Error>> {
+    /// let session: signring::json::Map = signring::json::from_str(r#"{"cart":[1,2]}"#)?;
+    /// cookies.set_session("sessionid", &session)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_session(&self, name: &str, session: &Map) -> Result<(), SetError> {
+        let compiled = self.compiled(name)?;
+        let wire = compiled
+            .sign_session(session)
+            .ok_or(SetError::WrongFormat)?;
+        self.push(compiled, &wire)
+    }
+
+    /// Sets the declared messages cookie `name` to `messages` (all of them:
+    /// use [`MessagesCookie::store_at`](signring::django::MessagesCookie::store_at)
+    /// first to drop what does not fit in 2 KiB).
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Cookies::set).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn f(cookies: signring_http::Cookies) -> Result<(), signring_http::SetError> {
+    /// cookies.set_messages("messages", &[signring::django::Message::new(20, "Saved.")])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_messages(&self, name: &str, messages: &[Message]) -> Result<(), SetError> {
+        let compiled = self.compiled(name)?;
+        let wire = compiled
+            .sign_messages(messages)
+            .ok_or(SetError::WrongFormat)?;
+        self.push(compiled, &wire)
+    }
+
+    /// Removes the declared cookie `name` (an empty value, `Max-Age=0`).
+    ///
+    /// # Errors
+    ///
+    /// [`SetError::NotDeclared`].
+    ///
+    /// # Example
+    ///
+    /// See [`Cookies::set`].
+    pub fn remove(&self, name: &str) -> Result<(), SetError> {
+        let compiled = self.compiled(name)?;
+        let text = compiled.spec.declared_attributes().render_removal(name);
+        let value = HeaderValue::from_str(&text).map_err(|_| SetError::NotHeaderSafe)?;
+        let mut changes = self.changes();
+        changes.set.push(value);
+        changes.touched.push(name.to_owned());
+        Ok(())
+    }
+
+    /// Sets a cookie that was not declared on the layer (its name or salt is
+    /// only known here), signed with the current key, with `spec`'s
+    /// attributes and `Max-Age`. Text formats only.
+    ///
+    /// # Errors
+    ///
+    /// [`SetError::BadName`]; [`SetError::WrongFormat`] for a session or
+    /// messages declaration or one whose ring the layer lacks;
+    /// [`SetError::NotHeaderSafe`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring_http::CookieSpec;
+    /// # fn f(cookies: signring_http::Cookies) -> Result<(), signring_http::SetError> {
+    /// cookies.set_with(&CookieSpec::django_signed("greeting").salt("per-page"), "hello")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_with(&self, spec: &CookieSpec, value: &str) -> Result<(), SetError> {
+        if !crate::error::valid_name(spec.name()) {
+            return Err(SetError::BadName);
+        }
+        let compiled = self
+            .inner
+            .snapshot
+            .compile(spec, &self.inner.config)
+            .map_err(|_| SetError::WrongFormat)?;
+        let wire = compiled.sign_text(value).ok_or(SetError::WrongFormat)?;
+        self.push(&compiled, &wire)
+    }
+
+    /// Verifies a cookie that was not declared on the layer, because its name
+    /// or salt is only known here (Django's `get_signed_cookie(name,
+    /// salt=…)` with a salt from the URL, say). `None` when the request does
+    /// not carry it. When it verifies stale, the response re-issues it like a
+    /// declared cookie. Its keys are derived on each call: declare cookies on
+    /// the layer when you can.
+    ///
+    /// # Errors
+    ///
+    /// The inner `Result` is the verification's: [`Failure`] when it fails,
+    /// or [`Failure::Malformed`] when the declaration cannot be built
+    /// (a format whose ring the layer lacks).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring_http::CookieSpec;
+    /// # fn f(cookies: signring_http::Cookies, name: &str, salt: &str) {
+    /// match cookies.verify(&CookieSpec::django_signed(name).salt(salt)) {
+    ///     Some(Ok(cookie)) => println!("{:?}", cookie.text()),
+    ///     Some(Err(failure)) => println!("refused: {failure}"),
+    ///     None => println!("absent"),
+    /// }
+    /// # }
+    /// ```
+    #[must_use = "the result says whether the cookie verified"]
+    pub fn verify(&self, spec: &CookieSpec) -> Option<Result<VerifiedCookie, Failure>> {
+        let wire = last_value(self.inner.headers.iter(), spec.name())?;
+        let compiled = match self.inner.snapshot.compile(spec, &self.inner.config) {
+            Ok(compiled) => compiled,
+            Err(_) => return Some(Err(Failure::Malformed)),
+        };
+        Some(compiled.verify(wire).map(|checked| {
+            if let Some(reissue) = checked.reissue {
+                self.changes().ad_hoc.push(AdHoc {
+                    timestamp: checked.cookie.record.timestamp,
+                    compiled,
+                    reissue,
+                });
+            }
+            checked.cookie
+        }))
+    }
+
+    /// The ring this request verifies with (a snapshot: a swap during the
+    /// request does not change it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn f(cookies: signring_http::Cookies) {
+    /// if let Some(ring) = cookies.ring() { println!("{} keys", ring.key_count()); }
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn ring(&self) -> Option<&Arc<signring::KeyRing>> {
+        self.inner.snapshot.ring.as_ref()
+    }
+
+    /// The `cookie::Key` ring this request verifies with (a snapshot).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn f(cookies: signring_http::Cookies) {
+    /// let signing_key = cookies.cookie_keys().map(|ring| ring.current().clone());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn cookie_keys(&self) -> Option<&Arc<crate::CookieKeyRing>> {
+        self.inner.snapshot.cookie_keys.as_ref()
+    }
+
+    fn compiled(&self, name: &str) -> Result<&Compiled, SetError> {
+        self.index(name)
+            .map(|i| &self.inner.snapshot.cookies[i])
+            .ok_or(SetError::NotDeclared)
+    }
+
+    fn push(&self, compiled: &Compiled, wire: &str) -> Result<(), SetError> {
+        let name = compiled.name();
+        let max_age = compiled.spec.declared_max_age();
+        let text = compiled
+            .spec
+            .declared_attributes()
+            .render(name, wire, max_age);
+        let value = HeaderValue::from_str(&text).map_err(|_| SetError::NotHeaderSafe)?;
+        let mut changes = self.changes();
+        changes.set.push(value);
+        changes.touched.push(name.to_owned());
+        Ok(())
+    }
+
+    /// The request side of transparent mode: the `Cookie` header the inner
+    /// service sees, with transparent cookies' signatures stripped and failed
+    /// ones dropped. `None` when nothing changes.
+    pub(crate) fn stripped_cookie_header(&self, headers: &HeaderMap) -> Option<HeaderValue> {
+        let snapshot = &self.inner.snapshot;
+        let transparent = |name: &str| {
+            snapshot
+                .cookies
+                .iter()
+                .position(|c| c.name() == name && c.spec.is_transparent())
+        };
+        let mut any = false;
+        let mut written: Vec<usize> = Vec::new();
+        let mut out = String::new();
+        for (name, value) in cookie_headers(headers).flat_map(cookie_pairs) {
+            let replacement = match transparent(name) {
+                None => Some(std::borrow::Cow::Borrowed(value)),
+                // The verified value once, however many the request held.
+                Some(i) if written.contains(&i) => None,
+                Some(i) => {
+                    any = true;
+                    written.push(i);
+                    match &self.inner.slots[i] {
+                        // Only the value the layer verified (the last one).
+                        Slot::Verified(checked) => checked
+                            .cookie
+                            .text()
+                            .map(|t| snapshot.cookies[i].encode_wire(t)),
+                        _ => None,
+                    }
+                }
+            };
+            if let Some(value) = replacement {
+                if !out.is_empty() {
+                    out.push_str("; ");
+                }
+                if !name.is_empty() {
+                    out.push_str(name);
+                    out.push('=');
+                }
+                out.push_str(&value);
+            }
+        }
+        if !any {
+            return None;
+        }
+        HeaderValue::from_str(&out).ok()
+    }
+
+    /// The response side: signs the inner service's `Set-Cookie` values of
+    /// transparent cookies in place, appends what handlers set, and — unless
+    /// the response is a server error — re-issues every stale cookie nobody
+    /// set, and adds `Vary: Cookie`.
+    pub(crate) fn finish<B>(&self, response: &mut Response<B>) {
+        let server_error = response.status().is_server_error();
+        let headers = response.headers_mut();
+        let set_by_inner = if self.inner.config.any_transparent {
+            self.sign_in_place(headers)
+        } else {
+            Vec::new()
+        };
+        let changes = std::mem::take(&mut *self.changes());
+        for value in changes.set {
+            headers.append(SET_COOKIE, value);
+        }
+        if server_error {
+            return;
+        }
+        let untouched = |name: &str| {
+            !changes.touched.iter().any(|n| n == name) && !set_by_inner.iter().any(|n| n == name)
+        };
+        let snapshot = &self.inner.snapshot;
+        let mut now = None;
+        for (slot, compiled) in self.inner.slots.iter().zip(&snapshot.cookies) {
+            if let Slot::Verified(Checked {
+                cookie,
+                reissue: Some(reissue),
+            }) = slot
+                && untouched(compiled.name())
+            {
+                let now = *now.get_or_insert_with(|| compiled.now());
+                let max_age = compiled.remaining(cookie.record.timestamp, now);
+                append(headers, compiled, reissue, max_age);
+            }
+        }
+        for ad_hoc in &changes.ad_hoc {
+            if untouched(ad_hoc.compiled.name()) {
+                let now = *now.get_or_insert_with(|| ad_hoc.compiled.now());
+                let max_age = ad_hoc.compiled.remaining(ad_hoc.timestamp, now);
+                append(headers, &ad_hoc.compiled, &ad_hoc.reissue, max_age);
+            }
+        }
+        if !snapshot.cookies.is_empty() || !changes.ad_hoc.is_empty() {
+            add_vary_cookie(headers);
+        }
+    }
+
+    /// Signs transparent cookies' `Set-Cookie` values in place; returns the
+    /// names the inner service set or removed.
+    fn sign_in_place(&self, headers: &mut HeaderMap) -> Vec<String> {
+        let mut names = Vec::new();
+        let http::header::Entry::Occupied(entry) = headers.entry(SET_COOKIE) else {
+            return names;
+        };
+        let values: Vec<HeaderValue> = entry.remove_entry_mult().1.collect();
+        for value in values {
+            let parsed = core::str::from_utf8(value.as_bytes())
+                .ok()
+                .and_then(split_set_cookie);
+            let Some((name, raw, rest)) = parsed else {
+                headers.append(SET_COOKIE, value);
+                continue;
+            };
+            let transparent = self
+                .inner
+                .snapshot
+                .cookies
+                .iter()
+                .find(|c| c.name() == name && c.spec.is_transparent());
+            let Some(compiled) = transparent else {
+                headers.append(SET_COOKIE, value);
+                continue;
+            };
+            names.push(name.to_owned());
+            // An empty value is a removal: nothing to sign.
+            if raw.is_empty() || raw == "\"\"" {
+                headers.append(SET_COOKIE, value);
+                continue;
+            }
+            let signed = compiled
+                .decode_wire(raw)
+                .and_then(|plain| compiled.sign_text(&plain))
+                .and_then(|wire| HeaderValue::from_str(&format!("{name}={wire}{rest}")).ok());
+            // A value that cannot be signed is dropped: an unsigned value
+            // never goes out under a signed cookie's name.
+            if let Some(signed) = signed {
+                headers.append(SET_COOKIE, signed);
+            }
+        }
+        names
+    }
+}
+
+fn append(headers: &mut HeaderMap, compiled: &Compiled, wire: &str, max_age: Option<i64>) {
+    let text = compiled
+        .spec
+        .declared_attributes()
+        .render(compiled.name(), wire, max_age);
+    // A value that cannot be a header is not written (never a panic).
+    if let Ok(value) = HeaderValue::from_str(&text) {
+        headers.append(SET_COOKIE, value);
+    }
+}
+
+fn add_vary_cookie(headers: &mut HeaderMap) {
+    let varies = headers.get_all(VARY).iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("cookie"))
+        })
+    });
+    if !varies {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+}
+
+impl fmt::Debug for Cookies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (slot, compiled) in self.inner.slots.iter().zip(&self.inner.snapshot.cookies) {
+            let state = match slot {
+                Slot::Absent => "absent",
+                Slot::Verified(c) if c.cookie.is_stale() => "stale",
+                Slot::Verified(_) => "verified",
+                Slot::Failed(f) => f.as_str(),
+            };
+            map.entry(&compiled.name(), &state);
+        }
+        map.finish()
+    }
+}
