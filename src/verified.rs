@@ -68,34 +68,6 @@ impl Purpose {
     }
 }
 
-/// A value whose signature checked out, with which key and algorithm verified
-/// it and, for timestamped values, when it was signed.
-///
-/// A value is **stale** when anything other than the current key and the
-/// signer's own algorithm verified it: a fallback key, or the SHA-1 signature
-/// Django 3.1–3.2 still accept. A stale value should be re-signed with
-/// [`Signer::resign`](crate::Signer::resign) (or
-/// [`TimestampSigner::resign`](crate::TimestampSigner::resign)), which keeps
-/// the original timestamp.
-///
-/// It borrows the signed input (`'a`) so that re-signing needs neither a copy nor
-/// a second verification.
-///
-/// # Example
-///
-/// ```
-/// use signring::{Algorithm, KeyRing};
-///
-/// let ring = KeyRing::new("the-current-key-0123456789abcdefghijklmnopqrstuvwxyz")?;
-/// let signed = ring.sign("hi");
-/// let verified = ring.unsign(&signed)?;
-/// assert_eq!(*verified.value(), "hi");
-/// assert_eq!(verified.key_index(), 0);
-/// assert_eq!(verified.algorithm(), Algorithm::Sha256);
-/// assert_eq!(verified.timestamp(), None);
-/// assert!(!verified.is_stale());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 /// A value whose signature checked out, with its [`Verification`] record.
 ///
 /// A value is **stale** when anything other than the current key and the
