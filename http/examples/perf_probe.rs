@@ -97,8 +97,10 @@ fn header(text: &str) -> HeaderValue {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(mode), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse::<u32>().ok()))
-    else {
+    let (Some(mode), Some(n)) = (
+        args.first(),
+        args.get(1).and_then(|n| n.parse::<u32>().ok()),
+    ) else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
