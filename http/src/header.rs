@@ -16,11 +16,77 @@ use http::{HeaderMap, HeaderValue};
 /// assert_eq!(pairs, [("a", "1"), ("b", "x=y"), ("", "c")]);
 /// ```
 pub fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
-    header.split(';').filter_map(|chunk| {
-        let (name, value) = chunk.split_once('=').unwrap_or(("", chunk));
-        let (name, value) = (name.trim(), value.trim());
-        (!name.is_empty() || !value.is_empty()).then_some((name, value))
-    })
+    Pairs { rest: Some(header) }
+}
+
+/// [`cookie_pairs`]' iterator: one pass over the bytes per chunk (`;` and
+/// the first `=` are ASCII, so every cut is on a character boundary).
+struct Pairs<'h> {
+    /// What is left after the last `;`; `None` once the last chunk is read.
+    rest: Option<&'h str>,
+}
+
+impl<'h> Iterator for Pairs<'h> {
+    type Item = (&'h str, &'h str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let rest = self.rest?;
+            let mut equals = None;
+            let mut end = None;
+            for (i, &byte) in rest.as_bytes().iter().enumerate() {
+                if byte == b';' {
+                    end = Some(i);
+                    break;
+                }
+                if byte == b'=' && equals.is_none() {
+                    equals = Some(i);
+                }
+            }
+            let chunk = match end {
+                Some(end) => {
+                    self.rest = Some(&rest[end + 1..]);
+                    &rest[..end]
+                }
+                None => {
+                    self.rest = None;
+                    rest
+                }
+            };
+            let (name, value) = match equals {
+                Some(i) => (&chunk[..i], &chunk[i + 1..]),
+                None => ("", chunk),
+            };
+            let (name, value) = (trim(name), trim(value));
+            if !name.is_empty() || !value.is_empty() {
+                return Some((name, value));
+            }
+        }
+    }
+}
+
+/// `str::trim`, with ASCII white space stripped byte by byte first: the
+/// Unicode tables are only consulted when a non-ASCII byte is at an end.
+fn trim(text: &str) -> &str {
+    const fn space(byte: u8) -> bool {
+        // The ASCII characters `char::is_whitespace` accepts.
+        matches!(byte, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b' ')
+    }
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && space(bytes[start]) {
+        start += 1;
+    }
+    let mut end = bytes.len();
+    while end > start && space(bytes[end - 1]) {
+        end -= 1;
+    }
+    // Both cuts follow ASCII bytes: character boundaries.
+    let text = &text[start..end];
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => text.trim(),
+        _ => text,
+    }
 }
 
 /// Every `Cookie` header of a request that is UTF-8 (HTTP/2 may send several).
@@ -65,6 +131,57 @@ mod tests {
             pairs,
             [("a", "\"q"), ("", "\""), ("", "x"), ("y", ""), ("", "z")]
         );
+    }
+
+    /// The reading `cookie_pairs` must keep: Django's `parse_cookie` as
+    /// first written here with `str` methods.
+    fn reference(header: &str) -> Vec<(&str, &str)> {
+        header
+            .split(';')
+            .filter_map(|chunk| {
+                let (name, value) = chunk.split_once('=').unwrap_or(("", chunk));
+                let (name, value) = (name.trim(), value.trim());
+                (!name.is_empty() || !value.is_empty()).then_some((name, value))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pairs_match_the_reference_reading() {
+        const PIECES: [&str; 16] = [
+            "a", "=", ";", " ", "\t", "\u{b}", "\u{c}", "\r\n", "\u{85}", "\u{a0}", "\u{3000}",
+            "é", "\"", "%3D", "x=y", "\u{1c}",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let mut header = String::new();
+            for _ in 0..next() % 12 {
+                let pick = usize::try_from(next() % 16).unwrap();
+                header.push_str(PIECES[pick]);
+            }
+            assert_eq!(
+                cookie_pairs(&header).collect::<Vec<_>>(),
+                reference(&header),
+                "{header:?}"
+            );
+        }
+        for header in [
+            "",
+            ";",
+            "a",
+            "a;",
+            ";a",
+            " a = 1 ; b=2;",
+            "\u{a0}a\u{a0}=\u{85}",
+        ] {
+            assert_eq!(cookie_pairs(header).collect::<Vec<_>>(), reference(header));
+        }
     }
 
     #[test]
