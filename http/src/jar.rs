@@ -22,7 +22,6 @@ use crate::spec::CookieSpec;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Slot {
-    Absent,
     Verified(Checked),
     Failed(Failure),
 }
@@ -45,13 +44,61 @@ struct Changes {
     ad_hoc: Vec<AdHoc>,
 }
 
+/// The declared cookies a request carried, by index in the snapshot: the
+/// first one inline (most requests carry one or none), the others in a
+/// `Vec` that stays unallocated until a second one shows up. Absent cookies
+/// have no slot.
+#[derive(Debug, Default)]
+struct Slots {
+    first: Option<(usize, Slot)>,
+    more: Vec<(usize, Slot)>,
+}
+
+impl Slots {
+    fn push(&mut self, index: usize, slot: Slot) {
+        if self.first.is_none() {
+            self.first = Some((index, slot));
+        } else {
+            self.more.push((index, slot));
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<&Slot> {
+        self.iter().find(|(i, _)| *i == index).map(|(_, slot)| slot)
+    }
+
+    /// In the snapshot's order (slots are pushed in that order).
+    fn iter(&self) -> impl Iterator<Item = &(usize, Slot)> {
+        self.first.iter().chain(&self.more)
+    }
+}
+
+/// The request's `Cookie` headers (cheap clones: the bytes are shared), for
+/// [`Cookies::verify`]: the first inline, any others (HTTP/2) in a `Vec`.
+#[derive(Debug, Default)]
+struct CookieHeaders {
+    first: Option<HeaderValue>,
+    more: Vec<HeaderValue>,
+}
+
+impl CookieHeaders {
+    fn of(headers: &HeaderMap) -> Self {
+        let mut values = headers.get_all(COOKIE).iter();
+        Self {
+            first: values.next().cloned(),
+            more: values.cloned().collect(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &HeaderValue> {
+        self.first.iter().chain(&self.more)
+    }
+}
+
 struct Inner {
-    config: Arc<Config>,
     snapshot: Arc<Snapshot>,
-    slots: Vec<Slot>,
-    /// The request's `Cookie` headers (cheap clones: the bytes are shared),
-    /// for [`Cookies::verify`].
-    headers: Vec<HeaderValue>,
+    slots: Slots,
+    headers: CookieHeaders,
     changes: Mutex<Changes>,
 }
 
@@ -103,9 +150,18 @@ pub struct Cookies {
 
 impl Cookies {
     /// Verifies every declared cookie the request carries.
-    pub(crate) fn from_request(config: Arc<Config>, headers: &HeaderMap) -> Self {
+    pub(crate) fn from_request(config: &Config, headers: &HeaderMap) -> Self {
         let snapshot = config.snapshot();
-        let mut found: Vec<Option<&str>> = vec![None; snapshot.cookies.len()];
+        // The last value of each declared cookie, on the stack for up to
+        // eight declarations.
+        let mut small = [None; 8];
+        let mut large = Vec::new();
+        let found: &mut [Option<&str>] = if snapshot.cookies.len() <= small.len() {
+            &mut small[..snapshot.cookies.len()]
+        } else {
+            large.resize(snapshot.cookies.len(), None);
+            &mut large
+        };
         if !found.is_empty() {
             for (name, value) in cookie_headers(headers).flat_map(cookie_pairs) {
                 if let Some(i) = snapshot.cookies.iter().position(|c| c.name() == name) {
@@ -113,24 +169,23 @@ impl Cookies {
                 }
             }
         }
-        let cookie_headers_copy = headers.get_all(COOKIE).iter().cloned().collect();
-        let slots = found
-            .iter()
-            .zip(&snapshot.cookies)
-            .map(|(wire, compiled)| match wire {
-                None => Slot::Absent,
-                Some(wire) => match compiled.verify(wire) {
-                    Ok(checked) => Slot::Verified(checked),
-                    Err(failure) => Slot::Failed(failure),
-                },
-            })
-            .collect();
+        let mut slots = Slots::default();
+        for (i, (wire, compiled)) in found.iter().zip(&snapshot.cookies).enumerate() {
+            if let Some(wire) = wire {
+                slots.push(
+                    i,
+                    match compiled.verify(wire) {
+                        Ok(checked) => Slot::Verified(checked),
+                        Err(failure) => Slot::Failed(failure),
+                    },
+                );
+            }
+        }
         Self {
             inner: Arc::new(Inner {
-                config,
                 snapshot,
                 slots,
-                headers: cookie_headers_copy,
+                headers: CookieHeaders::of(headers),
                 changes: Mutex::new(Changes::default()),
             }),
         }
@@ -182,10 +237,10 @@ impl Cookies {
     /// ```
     #[must_use]
     pub fn state(&self, name: &str) -> CookieState<'_> {
-        match self.index(name).map(|i| &self.inner.slots[i]) {
+        match self.index(name).and_then(|i| self.inner.slots.get(i)) {
             Some(Slot::Verified(checked)) => CookieState::Verified(&checked.cookie),
             Some(Slot::Failed(failure)) => CookieState::Failed(*failure),
-            Some(Slot::Absent) | None => CookieState::Absent,
+            None => CookieState::Absent,
         }
     }
 
@@ -301,7 +356,7 @@ impl Cookies {
         let compiled = self
             .inner
             .snapshot
-            .compile(spec, &self.inner.config)
+            .compile(spec)
             .map_err(|_| SetError::WrongFormat)?;
         let wire = compiled.sign_text(value).ok_or(SetError::WrongFormat)?;
         self.push(&compiled, &wire)
@@ -335,7 +390,7 @@ impl Cookies {
     #[must_use = "the result says whether the cookie verified"]
     pub fn verify(&self, spec: &CookieSpec) -> Option<Result<VerifiedCookie, Failure>> {
         let wire = last_value(self.inner.headers.iter(), spec.name())?;
-        let compiled = match self.inner.snapshot.compile(spec, &self.inner.config) {
+        let compiled = match self.inner.snapshot.compile(spec) {
             Ok(compiled) => compiled,
             Err(_) => return Some(Err(Failure::Malformed)),
         };
@@ -422,9 +477,9 @@ impl Cookies {
                 Some(i) => {
                     any = true;
                     written.push(i);
-                    match &self.inner.slots[i] {
+                    match self.inner.slots.get(i) {
                         // Only the value the layer verified (the last one).
-                        Slot::Verified(checked) => checked
+                        Some(Slot::Verified(checked)) => checked
                             .cookie
                             .text()
                             .map(|t| snapshot.cookies[i].encode_wire(t)),
@@ -456,7 +511,7 @@ impl Cookies {
     pub(crate) fn finish<B>(&self, response: &mut Response<B>) {
         let server_error = response.status().is_server_error();
         let headers = response.headers_mut();
-        let set_by_inner = if self.inner.config.any_transparent {
+        let set_by_inner = if self.inner.snapshot.any_transparent {
             self.sign_in_place(headers)
         } else {
             Vec::new()
@@ -473,7 +528,8 @@ impl Cookies {
         };
         let snapshot = &self.inner.snapshot;
         let mut now = None;
-        for (slot, compiled) in self.inner.slots.iter().zip(&snapshot.cookies) {
+        for (i, slot) in self.inner.slots.iter() {
+            let compiled = &snapshot.cookies[*i];
             if let Slot::Verified(Checked {
                 cookie,
                 reissue: Some(reissue),
@@ -569,12 +625,12 @@ fn add_vary_cookie(headers: &mut HeaderMap) {
 impl fmt::Debug for Cookies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
-        for (slot, compiled) in self.inner.slots.iter().zip(&self.inner.snapshot.cookies) {
-            let state = match slot {
-                Slot::Absent => "absent",
-                Slot::Verified(c) if c.cookie.is_stale() => "stale",
-                Slot::Verified(_) => "verified",
-                Slot::Failed(f) => f.as_str(),
+        for (i, compiled) in self.inner.snapshot.cookies.iter().enumerate() {
+            let state = match self.inner.slots.get(i) {
+                None => "absent",
+                Some(Slot::Verified(c)) if c.cookie.is_stale() => "stale",
+                Some(Slot::Verified(_)) => "verified",
+                Some(Slot::Failed(f)) => f.as_str(),
             };
             map.entry(&compiled.name(), &state);
         }
