@@ -10,7 +10,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use sha2::Sha256;
 use signring::{KeyRole, Outcome, UnixTime, VerifyObserver};
 use std::borrow::Cow;
@@ -53,13 +53,40 @@ pub(crate) fn percent_encode(value: &str) -> Cow<'_, str> {
     utf8_percent_encode(value, COOKIE).into()
 }
 
-/// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does;
-/// `None` when the result is not UTF-8 (cookie-rs drops such cookies).
+/// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does
+/// (`percent_encoding::percent_decode_str(..).decode_utf8()`: `%` and two hex
+/// digits is a byte, any other `%` is itself); `None` when the result is not
+/// UTF-8 (cookie-rs drops such cookies). One allocation, of the input's
+/// length, when there is a `%`.
 pub(crate) fn percent_decode(value: &str) -> Option<Cow<'_, str>> {
-    if !value.contains('%') {
-        return Some(Cow::Borrowed(value));
+    const fn hex(byte: u8) -> Option<u8> {
+        match byte {
+            b'0'..=b'9' => Some(byte - b'0'),
+            b'a'..=b'f' => Some(byte - b'a' + 10),
+            b'A'..=b'F' => Some(byte - b'A' + 10),
+            _ => None,
+        }
     }
-    percent_decode_str(value).decode_utf8().ok()
+    let bytes = value.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| b == b'%') else {
+        return Some(Cow::Borrowed(value));
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut i = first;
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%'
+            && let Some(high) = bytes.get(i + 1).and_then(|&b| hex(b))
+            && let Some(low) = bytes.get(i + 2).and_then(|&b| hex(b))
+        {
+            out.push(high << 4 | low);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 /// What verified a cookie-crate value.
@@ -231,6 +258,42 @@ mod tests {
                 .verify(&jar_signed(&key, "other", "value"), now)
                 .is_some()
         );
+    }
+
+    #[test]
+    fn percent_decoding_matches_the_percent_encoding_crate() {
+        let reference = |text: &str| {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .ok()
+                .map(Cow::into_owned)
+        };
+        for text in [
+            "",
+            "plain",
+            "%",
+            "%4",
+            "%41",
+            "%4g",
+            "%g4",
+            "%%41",
+            "a%2Fb%3d%3D",
+            "%FF",
+            "%C3%A9",
+            "%C3",
+            "é%20",
+            "%e2%82%ac",
+            "100%",
+            "x%",
+            "%%",
+            "%41%",
+        ] {
+            assert_eq!(
+                percent_decode(text).map(Cow::into_owned),
+                reference(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
