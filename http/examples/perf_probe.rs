@@ -21,6 +21,7 @@
 //! | `hmac_django` | the core's baseline (`benches/signing.rs`): base64url decode, HMAC of a 40-byte value, constant-time compare |
 //! | `without` | a request (`Cookie: a=1; jar=…; b=2`) through the handler alone |
 //! | `layer_fresh` | the same through the layer; the cookie verifies with the current key |
+//! | `without_headers` / `layer_fresh_headers` | as `without` / `layer_fresh`, the handler's response carrying `Content-Type` and `Content-Length` (the layer then adds `Vary` to a map that is already allocated) |
 //! | `layer_stale` | the same with a cookie an old key signed: verified, re-issued |
 //! | `layer_no_cookie` | a request with `Cookie: a=1; b=2` (no declared cookie) through the layer |
 //! | `django_fresh` / `django_stale` | `Cookie: a=1; theme=…`, a Django signed cookie, through the layer |
@@ -37,7 +38,7 @@ use axum_extra::extract::cookie::SignedCookieJar;
 use base64::Engine as _;
 use cookie::{Cookie, CookieJar, Key};
 use hmac::{Hmac, KeyInit, Mac};
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response};
 use sha2::Sha256;
 use signring::KeyRing;
@@ -49,11 +50,13 @@ use tower_service::Service;
 const OLD: &str = "bench-old-key-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGH";
 const NEW: &str = "bench-new-key-0123456789abcdefghijklmnopqrstuvwxyz-IJKLMNOP";
 const USAGE: &str = "usage: perf_probe MODE N
-modes: hmac hmac_django without layer_fresh layer_stale layer_no_cookie django_fresh django_stale axum_extra";
+modes: hmac hmac_django without without_headers layer_fresh layer_fresh_headers layer_stale layer_no_cookie django_fresh django_stale axum_extra";
 
-/// The handler: reads the cookie from the layer's jar when there is one.
+/// The handler: reads the cookie from the layer's jar when there is one;
+/// with `true`, its response carries `Content-Type` and `Content-Length`, as
+/// a real one does.
 #[derive(Clone)]
-struct Handler(&'static str);
+struct Handler(&'static str, bool);
 
 impl Service<Request<()>> for Handler {
     type Response = Response<()>;
@@ -66,7 +69,13 @@ impl Service<Request<()>> for Handler {
         if let Some(cookies) = request.extensions().get::<Cookies>() {
             assert!(cookies.get(self.0).is_some_and(|c| c.text().is_some()));
         }
-        ready(Ok(Response::new(())))
+        let mut response = Response::new(());
+        if self.1 {
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+        ready(Ok(response))
     }
 }
 
@@ -178,14 +187,14 @@ fn main() -> ExitCode {
                 assert!(mac.verify_slice(&decoded[..length]).is_ok());
             }
         }
-        "without" => {
-            let mut service = Handler("jar");
+        "without" | "without_headers" => {
+            let mut service = Handler("jar", mode == "without_headers");
             for _ in 0..n {
                 black_box(call(&mut service, black_box(&fresh)));
             }
         }
-        "layer_fresh" => {
-            let mut service = layer.layer(Handler("jar"));
+        "layer_fresh" | "layer_fresh_headers" => {
+            let mut service = layer.layer(Handler("jar", mode == "layer_fresh_headers"));
             for _ in 0..n {
                 let response = call(&mut service, black_box(&fresh));
                 assert!(response.headers().get(SET_COOKIE).is_none());
@@ -193,7 +202,7 @@ fn main() -> ExitCode {
             }
         }
         "layer_stale" => {
-            let mut service = layer.layer(Handler("jar"));
+            let mut service = layer.layer(Handler("jar", false));
             for _ in 0..n {
                 let response = call(&mut service, black_box(&stale));
                 assert!(response.headers().get(SET_COOKIE).is_some());
@@ -209,7 +218,7 @@ fn main() -> ExitCode {
         }
         "django_fresh" | "django_stale" => {
             let value = theme(if mode == "django_fresh" { NEW } else { OLD });
-            let mut service = layer.layer(Handler("theme"));
+            let mut service = layer.layer(Handler("theme", false));
             for _ in 0..n {
                 let response = call(&mut service, black_box(&value));
                 assert_eq!(
@@ -220,7 +229,7 @@ fn main() -> ExitCode {
             }
         }
         "axum_extra" => {
-            let mut service = Handler("jar");
+            let mut service = Handler("jar", false);
             for _ in 0..n {
                 let mut request = Request::new(());
                 request

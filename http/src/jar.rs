@@ -4,7 +4,7 @@
 use core::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use http::header::{COOKIE, SET_COOKIE, VARY};
+use http::header::{COOKIE, Entry, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
 use signring::django::Message;
 use signring::json::Map;
@@ -557,7 +557,7 @@ impl Cookies {
     /// names the inner service set or removed.
     fn sign_in_place(&self, headers: &mut HeaderMap) -> Vec<String> {
         let mut names = Vec::new();
-        let http::header::Entry::Occupied(entry) = headers.entry(SET_COOKIE) else {
+        let Entry::Occupied(entry) = headers.entry(SET_COOKIE) else {
             return names;
         };
         let values: Vec<HeaderValue> = entry.remove_entry_mult().1.collect();
@@ -610,15 +610,32 @@ fn append(headers: &mut HeaderMap, compiled: &Compiled, wire: &str, max_age: Opt
     }
 }
 
+/// `Vary: Cookie`, built once.
+const VARY_COOKIE: HeaderValue = HeaderValue::from_static("Cookie");
+
+/// Adds `Vary: Cookie` unless a `Vary` value already names `Cookie` or `*`;
+/// one lookup of `Vary` either way.
 fn add_vary_cookie(headers: &mut HeaderMap) {
-    let varies = headers.get_all(VARY).iter().any(|v| {
-        v.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("cookie"))
-        })
-    });
-    if !varies {
-        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    if headers.is_empty() {
+        // Nothing to look up.
+        headers.append(VARY, VARY_COOKIE);
+        return;
+    }
+    match headers.entry(VARY) {
+        Entry::Vacant(entry) => {
+            entry.insert(VARY_COOKIE);
+        }
+        Entry::Occupied(mut entry) => {
+            let varies = entry.iter().any(|v| {
+                v.to_str().is_ok_and(|v| {
+                    v.split(',')
+                        .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("cookie"))
+                })
+            });
+            if !varies {
+                entry.append(VARY_COOKIE);
+            }
+        }
     }
 }
 
