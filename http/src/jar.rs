@@ -654,3 +654,40 @@ impl fmt::Debug for Cookies {
         map.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary_after(existing: &[&'static str]) -> Vec<String> {
+        let mut headers = HeaderMap::new();
+        for value in existing {
+            headers.append(VARY, HeaderValue::from_static(value));
+        }
+        add_vary_cookie(&mut headers);
+        headers
+            .get_all(VARY)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("?").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn vary_cookie_is_added_once() {
+        assert_eq!(vary_after(&[]), ["Cookie"]);
+        assert_eq!(
+            vary_after(&["Accept-Encoding"]),
+            ["Accept-Encoding", "Cookie"]
+        );
+        assert_eq!(vary_after(&["Accept, cookie"]), ["Accept, cookie"]);
+        assert_eq!(vary_after(&["Origin", " * "]), ["Origin", " * "]);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain"),
+        );
+        add_vary_cookie(&mut headers);
+        add_vary_cookie(&mut headers);
+        assert_eq!(headers.get_all(VARY).iter().count(), 1);
+    }
+}
