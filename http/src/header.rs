@@ -32,17 +32,11 @@ impl<'h> Iterator for Pairs<'h> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let rest = self.rest?;
-            let mut equals = None;
-            let mut end = None;
-            for (i, &byte) in rest.as_bytes().iter().enumerate() {
-                if byte == b';' {
-                    end = Some(i);
-                    break;
-                }
-                if byte == b'=' && equals.is_none() {
-                    equals = Some(i);
-                }
-            }
+            let end = find_semicolon(rest.as_bytes());
+            let chunk_len = end.unwrap_or(rest.len());
+            let equals = rest.as_bytes()[..chunk_len]
+                .iter()
+                .position(|&byte| byte == b'=');
             let chunk = match end {
                 Some(end) => {
                     self.rest = Some(&rest[end + 1..]);
@@ -65,6 +59,34 @@ impl<'h> Iterator for Pairs<'h> {
     }
 }
 
+/// The position of the first `;`, eight bytes at a time (cookie values are
+/// long, separators few).
+fn find_semicolon(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const SEMICOLONS: u64 = u64::from_le_bytes([b';'; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        // `chunks_exact(8)`: always eight bytes.
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default()) ^ SEMICOLONS;
+        // The lowest flagged byte is the first zero byte, i.e. the first `;`
+        // (flags above it may be false: borrows only propagate upwards).
+        let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zeros != 0 {
+            return usize::try_from(zeros.trailing_zeros() / 8)
+                .ok()
+                .map(|i| offset + i);
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&byte| byte == b';')
+        .map(|i| offset + i)
+}
+
 /// `str::trim`, with ASCII white space stripped byte by byte first: the
 /// Unicode tables are only consulted when a non-ASCII byte is at an end.
 fn trim(text: &str) -> &str {
@@ -73,6 +95,13 @@ fn trim(text: &str) -> &str {
         matches!(byte, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b' ')
     }
     let bytes = text.as_bytes();
+    // Most names and values have nothing to trim.
+    if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last())
+        && (b'!'..=b'~').contains(&first)
+        && (b'!'..=b'~').contains(&last)
+    {
+        return text;
+    }
     let mut start = 0;
     while start < bytes.len() && space(bytes[start]) {
         start += 1;
@@ -182,6 +211,27 @@ mod tests {
         ] {
             assert_eq!(cookie_pairs(header).collect::<Vec<_>>(), reference(header));
         }
+    }
+
+    #[test]
+    fn semicolons_are_found_in_any_word_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut bytes = vec![b'x'; len];
+                if at < len {
+                    bytes[at] = b';';
+                    // A later one, and a byte that borrows into the next.
+                    if at + 2 < len {
+                        bytes[at + 1] = b';' + 1;
+                        bytes[at + 2] = b';';
+                    }
+                }
+                let expected = bytes.iter().position(|&b| b == b';');
+                assert_eq!(find_semicolon(&bytes), expected, "{len} {at}");
+            }
+        }
+        assert_eq!(find_semicolon(&[0x3A, 0x3B]), Some(1));
+        assert_eq!(find_semicolon(&[0xBB; 9]), None);
     }
 
     #[test]
