@@ -72,20 +72,25 @@ pub(crate) fn percent_decode(value: &str) -> Option<Cow<'_, str>> {
         return Some(Cow::Borrowed(value));
     };
     let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..first]);
-    let mut i = first;
-    while let Some(&byte) = bytes.get(i) {
-        if byte == b'%'
-            && let Some(high) = bytes.get(i + 1).and_then(|&b| hex(b))
-            && let Some(low) = bytes.get(i + 2).and_then(|&b| hex(b))
-        {
+    // Runs without `%` are copied whole.
+    let mut rest = bytes;
+    let mut at = Some(first);
+    while let Some(i) = at {
+        out.extend_from_slice(&rest[..i]);
+        let escaped = rest
+            .get(i + 1)
+            .and_then(|&b| hex(b))
+            .zip(rest.get(i + 2).and_then(|&b| hex(b)));
+        if let Some((high, low)) = escaped {
             out.push(high << 4 | low);
-            i += 3;
+            rest = &rest[i + 3..];
         } else {
-            out.push(byte);
-            i += 1;
+            out.push(b'%');
+            rest = &rest[i + 1..];
         }
+        at = rest.iter().position(|&b| b == b'%');
     }
+    out.extend_from_slice(rest);
     String::from_utf8(out).ok().map(Cow::Owned)
 }
 
