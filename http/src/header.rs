@@ -123,7 +123,10 @@ pub(crate) fn cookie_headers(headers: &HeaderMap) -> impl Iterator<Item = &str> 
     utf8(headers.get_all(COOKIE).iter())
 }
 
-fn utf8<'h>(values: impl Iterator<Item = &'h HeaderValue>) -> impl Iterator<Item = &'h str> {
+/// The values that are UTF-8.
+pub(crate) fn utf8<'h>(
+    values: impl Iterator<Item = &'h HeaderValue>,
+) -> impl Iterator<Item = &'h str> {
     values.filter_map(|v| core::str::from_utf8(v.as_bytes()).ok())
 }
 

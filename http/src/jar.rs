@@ -4,14 +4,14 @@
 use core::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use http::header::{COOKIE, Entry, SET_COOKIE, VARY};
+use http::header::{COOKIE, Entry, GetAll, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
 use signring::django::Message;
 use signring::json::Map;
 
 use crate::compiled::{Checked, Compiled};
 use crate::error::SetError;
-use crate::header::{cookie_headers, cookie_pairs, last_value, split_set_cookie};
+use crate::header::{cookie_headers, cookie_pairs, last_value, split_set_cookie, utf8};
 use crate::record::{CookieState, Failure, VerifiedCookie};
 use crate::snapshot::{Config, Snapshot};
 use crate::spec::CookieSpec;
@@ -82,8 +82,8 @@ struct CookieHeaders {
 }
 
 impl CookieHeaders {
-    fn of(headers: &HeaderMap) -> Self {
-        let mut values = headers.get_all(COOKIE).iter();
+    fn of(values: &GetAll<'_, HeaderValue>) -> Self {
+        let mut values = values.iter();
         Self {
             first: values.next().cloned(),
             more: values.cloned().collect(),
@@ -152,6 +152,8 @@ impl Cookies {
     /// Verifies every declared cookie the request carries.
     pub(crate) fn from_request(config: &Config, headers: &HeaderMap) -> Self {
         let snapshot = config.snapshot();
+        // One lookup of the `Cookie` headers, for the values and the copy.
+        let values = headers.get_all(COOKIE);
         // The last value of each declared cookie, on the stack for up to
         // eight declarations.
         let mut small = [None; 8];
@@ -163,7 +165,7 @@ impl Cookies {
             &mut large
         };
         if !found.is_empty() {
-            for (name, value) in cookie_headers(headers).flat_map(cookie_pairs) {
+            for (name, value) in utf8(values.iter()).flat_map(cookie_pairs) {
                 if let Some(i) = snapshot.cookies.iter().position(|c| c.name() == name) {
                     found[i] = Some(value);
                 }
@@ -185,7 +187,7 @@ impl Cookies {
             inner: Arc::new(Inner {
                 snapshot,
                 slots,
-                headers: CookieHeaders::of(headers),
+                headers: CookieHeaders::of(&values),
                 changes: Mutex::new(Changes::default()),
             }),
         }
