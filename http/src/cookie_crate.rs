@@ -48,9 +48,54 @@ const COOKIE: &AsciiSet = &CONTROLS
     .add(b')')
     .add(b',');
 
-/// Percent-encodes a cookie value as `cookie::Cookie::encoded()` does.
+/// [`COOKIE`] as one bit per ASCII byte (every non-ASCII byte is encoded).
+const ENCODED: u128 = {
+    let mut set = 1u128 << 0x7F;
+    let mut byte = 0;
+    while byte < 0x20 {
+        set |= 1 << byte;
+        byte += 1;
+    }
+    let listed = b" \"<>`#?{}/:;=@[\\]^|%(),";
+    let mut i = 0;
+    while i < listed.len() {
+        set |= 1 << listed[i];
+        i += 1;
+    }
+    set
+};
+
+const fn encoded(byte: u8) -> bool {
+    byte >= 0x80 || (ENCODED >> byte) & 1 == 1
+}
+
+/// Percent-encodes a cookie value as `cookie::Cookie::encoded()` does
+/// (`utf8_percent_encode(value, COOKIE)`): one pass, one allocation when
+/// something is encoded.
 pub(crate) fn percent_encode(value: &str) -> Cow<'_, str> {
-    utf8_percent_encode(value, COOKIE).into()
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = value.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| encoded(b)) else {
+        return Cow::Borrowed(value);
+    };
+    // Base64 digests encode a few characters: room for four escapes.
+    let mut out = Vec::with_capacity(bytes.len() + 8);
+    let mut rest = bytes;
+    let mut at = Some(first);
+    while let Some(i) = at {
+        out.extend_from_slice(&rest[..i]);
+        let byte = rest[i];
+        out.extend_from_slice(&[
+            b'%',
+            HEX[usize::from(byte >> 4)],
+            HEX[usize::from(byte & 0xF)],
+        ]);
+        rest = &rest[i + 1..];
+        at = rest.iter().position(|&b| encoded(b));
+    }
+    out.extend_from_slice(rest);
+    // Only ASCII was written: always UTF-8.
+    String::from_utf8(out).map_or_else(|_| utf8_percent_encode(value, COOKIE).into(), Cow::Owned)
 }
 
 /// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does
@@ -133,7 +178,12 @@ impl CookieCrateCodec {
         if let Some((mac, _, _)) = self.macs.first() {
             let mut mac = mac.clone();
             mac.update(value.as_bytes());
-            STANDARD.encode_string(mac.finalize().into_bytes(), &mut out);
+            // 32 bytes are 44 base64 characters: encoded on the stack.
+            let mut digest = [0u8; DIGEST_LEN];
+            let written = STANDARD
+                .encode_slice(mac.finalize().into_bytes(), &mut digest)
+                .unwrap_or(0);
+            out.push_str(core::str::from_utf8(&digest[..written]).unwrap_or_default());
         }
         out.push_str(value);
         out
@@ -298,6 +348,20 @@ mod tests {
                 reference(text),
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn percent_encoding_matches_the_percent_encoding_crate() {
+        let reference = |text: &str| utf8_percent_encode(text, COOKIE).to_string();
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é€\u{10FFFF}\u{80}");
+        for text in ["", "plain", "a b", "%", "x=y;z", &every] {
+            assert_eq!(percent_encode(text), reference(text), "{text:?}");
+        }
+        for c in every.chars() {
+            let text = format!("a{c}b{c}{c}");
+            assert_eq!(percent_encode(&text), reference(&text), "{c:?}");
         }
     }
 
