@@ -606,8 +606,9 @@ fn append(headers: &mut HeaderMap, compiled: &Compiled, wire: &str, max_age: Opt
         .spec
         .declared_attributes()
         .render(compiled.name(), wire, max_age);
-    // A value that cannot be a header is not written (never a panic).
-    if let Ok(value) = HeaderValue::from_str(&text) {
+    // A value that cannot be a header is not written (never a panic). The
+    // text's buffer becomes the header value's, without a copy.
+    if let Ok(value) = HeaderValue::try_from(text) {
         headers.append(SET_COOKIE, value);
     }
 }
