@@ -676,6 +676,59 @@ mod tests {
     }
 
     #[test]
+    fn many_declared_cookies_and_repeated_ones() {
+        use signring::{KeyRing, Options, TimestampSigner};
+        let ring = KeyRing::new("jar-unit-test-key-0123456789abcdefghijklmnopqrstuvwxyz").unwrap();
+        // More declarations than the stack array holds.
+        let specs: Vec<_> = (0..10)
+            .map(|i| CookieSpec::signring(format!("c{i}"), "s"))
+            .collect();
+        let config = Config::new(
+            specs,
+            Some(crate::RingHandle::new(ring.clone())),
+            None,
+            Options::new(),
+            None,
+        )
+        .unwrap();
+        let signed = |v: &str| {
+            TimestampSigner::builder(&ring)
+                .salt("s")
+                .build()
+                .unwrap()
+                .sign(v)
+        };
+        let mut headers = HeaderMap::new();
+        let first = format!("c9={}; c0=bad; c3={}", signed("nine"), signed("three"));
+        headers.append(COOKIE, HeaderValue::from_str(&first).unwrap());
+        // A second header (HTTP/2): its c0 is the last one, and wins.
+        let second = format!("c0={}", signed("zero"));
+        headers.append(COOKIE, HeaderValue::from_str(&second).unwrap());
+        let cookies = Cookies::from_request(&config, &headers);
+        let text = |name: &str| {
+            cookies
+                .get(name)
+                .and_then(VerifiedCookie::text)
+                .map(str::to_owned)
+        };
+        assert_eq!(text("c0").as_deref(), Some("zero"));
+        assert_eq!(text("c3").as_deref(), Some("three"));
+        assert_eq!(text("c9").as_deref(), Some("nine"));
+        for absent in ["c1", "c8", "undeclared"] {
+            assert_eq!(cookies.state(absent), CookieState::Absent);
+        }
+        assert_eq!(cookies.inner.headers.iter().count(), 2);
+        let debug = format!("{cookies:?}");
+        assert!(debug.contains(r#""c9": "verified""#) && debug.contains(r#""c1": "absent""#));
+        let failed = Cookies::from_request(&config, &{
+            let mut h = HeaderMap::new();
+            h.append(COOKIE, HeaderValue::from_static("c5=x:y"));
+            h
+        });
+        assert!(matches!(failed.state("c5"), CookieState::Failed(_)));
+    }
+
+    #[test]
     fn vary_cookie_is_added_once() {
         assert_eq!(vary_after(&[]), ["Cookie"]);
         assert_eq!(
