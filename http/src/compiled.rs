@@ -201,6 +201,17 @@ impl Compiled {
                     .verify(&text, || self.options.now())
                     .ok_or(Failure::BadSignature)?;
                 let stale = found.role == KeyRole::Fallback;
+                let resigned = wanted(stale, found.role).then(|| codec.sign(value));
+                // The value is the end of the text, after the digest: a
+                // percent-decoded text's own allocation becomes the value.
+                let start = text.len() - value.len();
+                let value = match text {
+                    Cow::Owned(mut owned) => {
+                        owned.drain(..start);
+                        owned
+                    }
+                    Cow::Borrowed(text) => text[start..].to_owned(),
+                };
                 let record = CookieRecord {
                     key_index: found.index,
                     key_id: keys
@@ -212,8 +223,7 @@ impl Compiled {
                     stale,
                     verification: None,
                 };
-                let resigned = wanted(stale, found.role).then(|| codec.sign(value));
-                (CookieValue::Text(value.to_owned()), record, None, resigned)
+                (CookieValue::Text(value), record, None, resigned)
             }
         };
         Ok(Checked {

@@ -10,7 +10,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use sha2::Sha256;
 use signring::{KeyRole, Outcome, UnixTime, VerifyObserver};
 use std::borrow::Cow;
@@ -48,18 +48,95 @@ const COOKIE: &AsciiSet = &CONTROLS
     .add(b')')
     .add(b',');
 
-/// Percent-encodes a cookie value as `cookie::Cookie::encoded()` does.
-pub(crate) fn percent_encode(value: &str) -> Cow<'_, str> {
-    utf8_percent_encode(value, COOKIE).into()
+/// [`COOKIE`] as one bit per ASCII byte (every non-ASCII byte is encoded).
+const ENCODED: u128 = {
+    let mut set = 1u128 << 0x7F;
+    let mut byte = 0;
+    while byte < 0x20 {
+        set |= 1 << byte;
+        byte += 1;
+    }
+    let listed = b" \"<>`#?{}/:;=@[\\]^|%(),";
+    let mut i = 0;
+    while i < listed.len() {
+        set |= 1 << listed[i];
+        i += 1;
+    }
+    set
+};
+
+const fn encoded(byte: u8) -> bool {
+    byte >= 0x80 || (ENCODED >> byte) & 1 == 1
 }
 
-/// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does;
-/// `None` when the result is not UTF-8 (cookie-rs drops such cookies).
-pub(crate) fn percent_decode(value: &str) -> Option<Cow<'_, str>> {
-    if !value.contains('%') {
-        return Some(Cow::Borrowed(value));
+/// Percent-encodes a cookie value as `cookie::Cookie::encoded()` does
+/// (`utf8_percent_encode(value, COOKIE)`): one pass, one allocation when
+/// something is encoded.
+pub(crate) fn percent_encode(value: &str) -> Cow<'_, str> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = value.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| encoded(b)) else {
+        return Cow::Borrowed(value);
+    };
+    // Base64 digests encode a few characters: room for four escapes.
+    let mut out = Vec::with_capacity(bytes.len() + 8);
+    let mut rest = bytes;
+    let mut at = Some(first);
+    while let Some(i) = at {
+        out.extend_from_slice(&rest[..i]);
+        let byte = rest[i];
+        out.extend_from_slice(&[
+            b'%',
+            HEX[usize::from(byte >> 4)],
+            HEX[usize::from(byte & 0xF)],
+        ]);
+        rest = &rest[i + 1..];
+        at = rest.iter().position(|&b| encoded(b));
     }
-    percent_decode_str(value).decode_utf8().ok()
+    out.extend_from_slice(rest);
+    // Only ASCII was written: always UTF-8.
+    String::from_utf8(out).map_or_else(|_| utf8_percent_encode(value, COOKIE).into(), Cow::Owned)
+}
+
+/// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does
+/// (`percent_encoding::percent_decode_str(..).decode_utf8()`: `%` and two hex
+/// digits is a byte, any other `%` is itself); `None` when the result is not
+/// UTF-8 (cookie-rs drops such cookies). One allocation, of the input's
+/// length, when there is a `%`.
+pub(crate) fn percent_decode(value: &str) -> Option<Cow<'_, str>> {
+    const fn hex(byte: u8) -> Option<u8> {
+        match byte {
+            b'0'..=b'9' => Some(byte - b'0'),
+            b'a'..=b'f' => Some(byte - b'a' + 10),
+            b'A'..=b'F' => Some(byte - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = value.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| b == b'%') else {
+        return Some(Cow::Borrowed(value));
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    // Runs without `%` are copied whole.
+    let mut rest = bytes;
+    let mut at = Some(first);
+    while let Some(i) = at {
+        out.extend_from_slice(&rest[..i]);
+        let escaped = rest
+            .get(i + 1)
+            .and_then(|&b| hex(b))
+            .zip(rest.get(i + 2).and_then(|&b| hex(b)));
+        if let Some((high, low)) = escaped {
+            out.push(high << 4 | low);
+            rest = &rest[i + 3..];
+        } else {
+            out.push(b'%');
+            rest = &rest[i + 1..];
+        }
+        at = rest.iter().position(|&b| b == b'%');
+    }
+    out.extend_from_slice(rest);
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 /// What verified a cookie-crate value.
@@ -101,7 +178,12 @@ impl CookieCrateCodec {
         if let Some((mac, _, _)) = self.macs.first() {
             let mut mac = mac.clone();
             mac.update(value.as_bytes());
-            STANDARD.encode_string(mac.finalize().into_bytes(), &mut out);
+            // 32 bytes are 44 base64 characters: encoded on the stack.
+            let mut digest = [0u8; DIGEST_LEN];
+            let written = STANDARD
+                .encode_slice(mac.finalize().into_bytes(), &mut digest)
+                .unwrap_or(0);
+            out.push_str(core::str::from_utf8(&digest[..written]).unwrap_or_default());
         }
         out.push_str(value);
         out
@@ -231,6 +313,56 @@ mod tests {
                 .verify(&jar_signed(&key, "other", "value"), now)
                 .is_some()
         );
+    }
+
+    #[test]
+    fn percent_decoding_matches_the_percent_encoding_crate() {
+        let reference = |text: &str| {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .ok()
+                .map(Cow::into_owned)
+        };
+        for text in [
+            "",
+            "plain",
+            "%",
+            "%4",
+            "%41",
+            "%4g",
+            "%g4",
+            "%%41",
+            "a%2Fb%3d%3D",
+            "%FF",
+            "%C3%A9",
+            "%C3",
+            "é%20",
+            "%e2%82%ac",
+            "100%",
+            "x%",
+            "%%",
+            "%41%",
+        ] {
+            assert_eq!(
+                percent_decode(text).map(Cow::into_owned),
+                reference(text),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn percent_encoding_matches_the_percent_encoding_crate() {
+        let reference = |text: &str| utf8_percent_encode(text, COOKIE).to_string();
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é€\u{10FFFF}\u{80}");
+        for text in ["", "plain", "a b", "%", "x=y;z", &every] {
+            assert_eq!(percent_encode(text), reference(text), "{text:?}");
+        }
+        for c in every.chars() {
+            let text = format!("a{c}b{c}{c}");
+            assert_eq!(percent_encode(&text), reference(&text), "{c:?}");
+        }
     }
 
     #[test]

@@ -4,14 +4,14 @@
 use core::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use http::header::{COOKIE, SET_COOKIE, VARY};
+use http::header::{COOKIE, Entry, GetAll, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Response};
 use signring::django::Message;
 use signring::json::Map;
 
 use crate::compiled::{Checked, Compiled};
 use crate::error::SetError;
-use crate::header::{cookie_headers, cookie_pairs, last_value, split_set_cookie};
+use crate::header::{cookie_headers, cookie_pairs, last_value, split_set_cookie, utf8};
 use crate::record::{CookieState, Failure, VerifiedCookie};
 use crate::snapshot::{Config, Snapshot};
 use crate::spec::CookieSpec;
@@ -22,7 +22,6 @@ use crate::spec::CookieSpec;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Slot {
-    Absent,
     Verified(Checked),
     Failed(Failure),
 }
@@ -45,13 +44,61 @@ struct Changes {
     ad_hoc: Vec<AdHoc>,
 }
 
+/// The declared cookies a request carried, by index in the snapshot: the
+/// first one inline (most requests carry one or none), the others in a
+/// `Vec` that stays unallocated until a second one shows up. Absent cookies
+/// have no slot.
+#[derive(Debug, Default)]
+struct Slots {
+    first: Option<(usize, Slot)>,
+    more: Vec<(usize, Slot)>,
+}
+
+impl Slots {
+    fn push(&mut self, index: usize, slot: Slot) {
+        if self.first.is_none() {
+            self.first = Some((index, slot));
+        } else {
+            self.more.push((index, slot));
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<&Slot> {
+        self.iter().find(|(i, _)| *i == index).map(|(_, slot)| slot)
+    }
+
+    /// In the snapshot's order (slots are pushed in that order).
+    fn iter(&self) -> impl Iterator<Item = &(usize, Slot)> {
+        self.first.iter().chain(&self.more)
+    }
+}
+
+/// The request's `Cookie` headers (cheap clones: the bytes are shared), for
+/// [`Cookies::verify`]: the first inline, any others (HTTP/2) in a `Vec`.
+#[derive(Debug, Default)]
+struct CookieHeaders {
+    first: Option<HeaderValue>,
+    more: Vec<HeaderValue>,
+}
+
+impl CookieHeaders {
+    fn of(values: &GetAll<'_, HeaderValue>) -> Self {
+        let mut values = values.iter();
+        Self {
+            first: values.next().cloned(),
+            more: values.cloned().collect(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &HeaderValue> {
+        self.first.iter().chain(&self.more)
+    }
+}
+
 struct Inner {
-    config: Arc<Config>,
     snapshot: Arc<Snapshot>,
-    slots: Vec<Slot>,
-    /// The request's `Cookie` headers (cheap clones: the bytes are shared),
-    /// for [`Cookies::verify`].
-    headers: Vec<HeaderValue>,
+    slots: Slots,
+    headers: CookieHeaders,
     changes: Mutex<Changes>,
 }
 
@@ -103,34 +150,44 @@ pub struct Cookies {
 
 impl Cookies {
     /// Verifies every declared cookie the request carries.
-    pub(crate) fn from_request(config: Arc<Config>, headers: &HeaderMap) -> Self {
+    pub(crate) fn from_request(config: &Config, headers: &HeaderMap) -> Self {
         let snapshot = config.snapshot();
-        let mut found: Vec<Option<&str>> = vec![None; snapshot.cookies.len()];
+        // One lookup of the `Cookie` headers, for the values and the copy.
+        let values = headers.get_all(COOKIE);
+        // The last value of each declared cookie, on the stack for up to
+        // eight declarations.
+        let mut small = [None; 8];
+        let mut large = Vec::new();
+        let found: &mut [Option<&str>] = if snapshot.cookies.len() <= small.len() {
+            &mut small[..snapshot.cookies.len()]
+        } else {
+            large.resize(snapshot.cookies.len(), None);
+            &mut large
+        };
         if !found.is_empty() {
-            for (name, value) in cookie_headers(headers).flat_map(cookie_pairs) {
+            for (name, value) in utf8(values.iter()).flat_map(cookie_pairs) {
                 if let Some(i) = snapshot.cookies.iter().position(|c| c.name() == name) {
                     found[i] = Some(value);
                 }
             }
         }
-        let cookie_headers_copy = headers.get_all(COOKIE).iter().cloned().collect();
-        let slots = found
-            .iter()
-            .zip(&snapshot.cookies)
-            .map(|(wire, compiled)| match wire {
-                None => Slot::Absent,
-                Some(wire) => match compiled.verify(wire) {
-                    Ok(checked) => Slot::Verified(checked),
-                    Err(failure) => Slot::Failed(failure),
-                },
-            })
-            .collect();
+        let mut slots = Slots::default();
+        for (i, (wire, compiled)) in found.iter().zip(&snapshot.cookies).enumerate() {
+            if let Some(wire) = wire {
+                slots.push(
+                    i,
+                    match compiled.verify(wire) {
+                        Ok(checked) => Slot::Verified(checked),
+                        Err(failure) => Slot::Failed(failure),
+                    },
+                );
+            }
+        }
         Self {
             inner: Arc::new(Inner {
-                config,
                 snapshot,
                 slots,
-                headers: cookie_headers_copy,
+                headers: CookieHeaders::of(&values),
                 changes: Mutex::new(Changes::default()),
             }),
         }
@@ -182,10 +239,10 @@ impl Cookies {
     /// ```
     #[must_use]
     pub fn state(&self, name: &str) -> CookieState<'_> {
-        match self.index(name).map(|i| &self.inner.slots[i]) {
+        match self.index(name).and_then(|i| self.inner.slots.get(i)) {
             Some(Slot::Verified(checked)) => CookieState::Verified(&checked.cookie),
             Some(Slot::Failed(failure)) => CookieState::Failed(*failure),
-            Some(Slot::Absent) | None => CookieState::Absent,
+            None => CookieState::Absent,
         }
     }
 
@@ -301,7 +358,7 @@ impl Cookies {
         let compiled = self
             .inner
             .snapshot
-            .compile(spec, &self.inner.config)
+            .compile(spec)
             .map_err(|_| SetError::WrongFormat)?;
         let wire = compiled.sign_text(value).ok_or(SetError::WrongFormat)?;
         self.push(&compiled, &wire)
@@ -335,7 +392,7 @@ impl Cookies {
     #[must_use = "the result says whether the cookie verified"]
     pub fn verify(&self, spec: &CookieSpec) -> Option<Result<VerifiedCookie, Failure>> {
         let wire = last_value(self.inner.headers.iter(), spec.name())?;
-        let compiled = match self.inner.snapshot.compile(spec, &self.inner.config) {
+        let compiled = match self.inner.snapshot.compile(spec) {
             Ok(compiled) => compiled,
             Err(_) => return Some(Err(Failure::Malformed)),
         };
@@ -422,9 +479,9 @@ impl Cookies {
                 Some(i) => {
                     any = true;
                     written.push(i);
-                    match &self.inner.slots[i] {
+                    match self.inner.slots.get(i) {
                         // Only the value the layer verified (the last one).
-                        Slot::Verified(checked) => checked
+                        Some(Slot::Verified(checked)) => checked
                             .cookie
                             .text()
                             .map(|t| snapshot.cookies[i].encode_wire(t)),
@@ -456,7 +513,7 @@ impl Cookies {
     pub(crate) fn finish<B>(&self, response: &mut Response<B>) {
         let server_error = response.status().is_server_error();
         let headers = response.headers_mut();
-        let set_by_inner = if self.inner.config.any_transparent {
+        let set_by_inner = if self.inner.snapshot.any_transparent {
             self.sign_in_place(headers)
         } else {
             Vec::new()
@@ -473,7 +530,8 @@ impl Cookies {
         };
         let snapshot = &self.inner.snapshot;
         let mut now = None;
-        for (slot, compiled) in self.inner.slots.iter().zip(&snapshot.cookies) {
+        for (i, slot) in self.inner.slots.iter() {
+            let compiled = &snapshot.cookies[*i];
             if let Slot::Verified(Checked {
                 cookie,
                 reissue: Some(reissue),
@@ -501,7 +559,7 @@ impl Cookies {
     /// names the inner service set or removed.
     fn sign_in_place(&self, headers: &mut HeaderMap) -> Vec<String> {
         let mut names = Vec::new();
-        let http::header::Entry::Occupied(entry) = headers.entry(SET_COOKIE) else {
+        let Entry::Occupied(entry) = headers.entry(SET_COOKIE) else {
             return names;
         };
         let values: Vec<HeaderValue> = entry.remove_entry_mult().1.collect();
@@ -548,36 +606,144 @@ fn append(headers: &mut HeaderMap, compiled: &Compiled, wire: &str, max_age: Opt
         .spec
         .declared_attributes()
         .render(compiled.name(), wire, max_age);
-    // A value that cannot be a header is not written (never a panic).
-    if let Ok(value) = HeaderValue::from_str(&text) {
+    // A value that cannot be a header is not written (never a panic). The
+    // text's buffer becomes the header value's, without a copy.
+    if let Ok(value) = HeaderValue::try_from(text) {
         headers.append(SET_COOKIE, value);
     }
 }
 
+/// `Vary: Cookie`, built once.
+const VARY_COOKIE: HeaderValue = HeaderValue::from_static("Cookie");
+
+/// Adds `Vary: Cookie` unless a `Vary` value already names `Cookie` or `*`;
+/// one lookup of `Vary` either way.
 fn add_vary_cookie(headers: &mut HeaderMap) {
-    let varies = headers.get_all(VARY).iter().any(|v| {
-        v.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("cookie"))
-        })
-    });
-    if !varies {
-        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    if headers.is_empty() {
+        // Nothing to look up.
+        headers.append(VARY, VARY_COOKIE);
+        return;
+    }
+    match headers.entry(VARY) {
+        Entry::Vacant(entry) => {
+            entry.insert(VARY_COOKIE);
+        }
+        Entry::Occupied(mut entry) => {
+            let varies = entry.iter().any(|v| {
+                v.to_str().is_ok_and(|v| {
+                    v.split(',')
+                        .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("cookie"))
+                })
+            });
+            if !varies {
+                entry.append(VARY_COOKIE);
+            }
+        }
     }
 }
 
 impl fmt::Debug for Cookies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
-        for (slot, compiled) in self.inner.slots.iter().zip(&self.inner.snapshot.cookies) {
-            let state = match slot {
-                Slot::Absent => "absent",
-                Slot::Verified(c) if c.cookie.is_stale() => "stale",
-                Slot::Verified(_) => "verified",
-                Slot::Failed(f) => f.as_str(),
+        for (i, compiled) in self.inner.snapshot.cookies.iter().enumerate() {
+            let state = match self.inner.slots.get(i) {
+                None => "absent",
+                Some(Slot::Verified(c)) if c.cookie.is_stale() => "stale",
+                Some(Slot::Verified(_)) => "verified",
+                Some(Slot::Failed(f)) => f.as_str(),
             };
             map.entry(&compiled.name(), &state);
         }
         map.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary_after(existing: &[&'static str]) -> Vec<String> {
+        let mut headers = HeaderMap::new();
+        for value in existing {
+            headers.append(VARY, HeaderValue::from_static(value));
+        }
+        add_vary_cookie(&mut headers);
+        headers
+            .get_all(VARY)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("?").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn many_declared_cookies_and_repeated_ones() {
+        use signring::{KeyRing, Options, TimestampSigner};
+        let ring = KeyRing::new("jar-unit-test-key-0123456789abcdefghijklmnopqrstuvwxyz").unwrap();
+        // More declarations than the stack array holds.
+        let specs: Vec<_> = (0..10)
+            .map(|i| CookieSpec::signring(format!("c{i}"), "s"))
+            .collect();
+        let config = Config::new(
+            specs,
+            Some(crate::RingHandle::new(ring.clone())),
+            None,
+            Options::new(),
+            None,
+        )
+        .unwrap();
+        let signed = |v: &str| {
+            TimestampSigner::builder(&ring)
+                .salt("s")
+                .build()
+                .unwrap()
+                .sign(v)
+        };
+        let mut headers = HeaderMap::new();
+        let first = format!("c9={}; c0=bad; c3={}", signed("nine"), signed("three"));
+        headers.append(COOKIE, HeaderValue::from_str(&first).unwrap());
+        // A second header (HTTP/2): its c0 is the last one, and wins.
+        let second = format!("c0={}", signed("zero"));
+        headers.append(COOKIE, HeaderValue::from_str(&second).unwrap());
+        let cookies = Cookies::from_request(&config, &headers);
+        let text = |name: &str| {
+            cookies
+                .get(name)
+                .and_then(VerifiedCookie::text)
+                .map(str::to_owned)
+        };
+        assert_eq!(text("c0").as_deref(), Some("zero"));
+        assert_eq!(text("c3").as_deref(), Some("three"));
+        assert_eq!(text("c9").as_deref(), Some("nine"));
+        for absent in ["c1", "c8", "undeclared"] {
+            assert_eq!(cookies.state(absent), CookieState::Absent);
+        }
+        assert_eq!(cookies.inner.headers.iter().count(), 2);
+        let debug = format!("{cookies:?}");
+        assert!(debug.contains(r#""c9": "verified""#) && debug.contains(r#""c1": "absent""#));
+        let failed = Cookies::from_request(&config, &{
+            let mut h = HeaderMap::new();
+            h.append(COOKIE, HeaderValue::from_static("c5=x:y"));
+            h
+        });
+        assert!(matches!(failed.state("c5"), CookieState::Failed(_)));
+    }
+
+    #[test]
+    fn vary_cookie_is_added_once() {
+        assert_eq!(vary_after(&[]), ["Cookie"]);
+        assert_eq!(
+            vary_after(&["Accept-Encoding"]),
+            ["Accept-Encoding", "Cookie"]
+        );
+        assert_eq!(vary_after(&["Accept, cookie"]), ["Accept, cookie"]);
+        assert_eq!(vary_after(&["Origin", " * "]), ["Origin", " * "]);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain"),
+        );
+        add_vary_cookie(&mut headers);
+        add_vary_cookie(&mut headers);
+        assert_eq!(headers.get_all(VARY).iter().count(), 1);
     }
 }

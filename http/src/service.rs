@@ -44,7 +44,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let cookies = Cookies::from_request(Arc::clone(&self.config), request.headers());
+        let cookies = Cookies::from_request(&self.config, request.headers());
         if self.config.any_transparent
             && let Some(stripped) = cookies.stripped_cookie_header(request.headers())
         {

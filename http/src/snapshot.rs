@@ -19,23 +19,25 @@ pub(crate) struct Snapshot {
     pub(crate) cookies: Vec<Compiled>,
     pub(crate) ring: Option<Arc<KeyRing>>,
     pub(crate) cookie_keys: Option<Arc<CookieKeyRing>>,
+    /// Whether any declared cookie is in transparent mode.
+    pub(crate) any_transparent: bool,
+    /// The layer's options and observer, for declarations compiled on
+    /// demand: a request holds its snapshot only, not the layer's `Config`.
+    options: Options,
+    observer: Option<Arc<dyn VerifyObserver>>,
     generations: (u64, u64),
 }
 
 impl Snapshot {
     /// Compiles a declaration that was not declared on the layer (for
     /// cookies whose name or salt is only known in the handler).
-    pub(crate) fn compile(
-        &self,
-        spec: &CookieSpec,
-        config: &Config,
-    ) -> Result<Compiled, BuildError> {
+    pub(crate) fn compile(&self, spec: &CookieSpec) -> Result<Compiled, BuildError> {
         Compiled::build(
             spec,
             self.ring.as_deref(),
             self.cookie_keys.as_ref(),
-            &config.options,
-            config.observer.as_ref(),
+            &self.options,
+            self.observer.as_ref(),
         )
     }
 }
@@ -72,6 +74,9 @@ impl Config {
                 cookies: Vec::new(),
                 ring: None,
                 cookie_keys: None,
+                any_transparent,
+                options: Options::new(),
+                observer: None,
                 generations: (u64::MAX, u64::MAX),
             })),
         };
@@ -110,6 +115,9 @@ impl Config {
             cookies,
             ring,
             cookie_keys,
+            any_transparent: self.any_transparent,
+            options: self.options.clone(),
+            observer: self.observer.clone(),
             generations,
         })
     }
