@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create one virtualenv per Django line under DIR (idempotent, quiet):
 #
-#   tests/django/venv.sh DIR
+#   tests/django/venv.sh [--e2e] DIR
 #
 #   DIR/django-2.2  Django==2.2.28   from PYTHON (default python3)
 #   DIR/django-3.2  Django==3.2.25   from PYTHON
@@ -10,7 +10,13 @@
 #   DIR/django-6.0  Django==6.0.10   from a Python >= 3.12 (see PYTHON312)
 #   DIR/django-6.1  Django==6.1.3    from a Python >= 3.12
 #
-# A venv that already holds the pinned Django (and imports it) is left alone.
+# With --e2e, the 2.2, 4.2 and 5.2 venvs also get what tests/django/e2e_migrate.py
+# and bench_migrate.py drive real stores with (pinned, from PyPI; see E2E_PACKAGES):
+# psycopg2-binary (PostgreSQL), PyMySQL (MariaDB/MySQL, as MySQLdb), redis and
+# django-redis (the versions that support each Django line).
+#
+# A venv that already holds the pinned Django (and imports it) is left alone;
+# with --e2e, missing e2e packages are installed into it.
 # Installs run in parallel; one line is printed per venv. Exits 1 if any venv
 # could not be made, after printing that venv's pip/python output.
 #
@@ -26,8 +32,13 @@
 #              failure (exit 1).
 set -u -o pipefail
 
+E2E=0
+if [ "${1:-}" = --e2e ]; then
+    E2E=1
+    shift
+fi
 if [ $# -ne 1 ] || [ -z "$1" ]; then
-    echo "usage: $0 DIR" >&2
+    echo "usage: $0 [--e2e] DIR" >&2
     exit 2
 fi
 
@@ -92,6 +103,42 @@ check() {
             >/dev/null 2>&1
 }
 
+# e2e_packages LINE: the pinned e2e packages for that Django line (none: not used).
+# Django 2.2 gets psycopg2 2.9 (no 2.8 wheel for Python 3.11): its settings set
+# USE_TZ = False on PostgreSQL (Django ticket #32832, fixed in 3.1+ only).
+e2e_packages() {
+    case $1 in
+        2.2) echo "psycopg2-binary==2.9.10 PyMySQL==1.1.1 redis==4.6.0 django-redis==4.12.1" ;;
+        4.2) echo "psycopg2-binary==2.9.10 PyMySQL==1.1.1 redis==5.2.1 django-redis==5.4.0" ;;
+        5.2) echo "psycopg2-binary==2.9.10 PyMySQL==1.1.1 redis==5.2.1 django-redis==6.0.0" ;;
+    esac
+}
+
+# check_e2e VENV LINE: 0 when VENV holds exactly the pinned e2e packages (or
+# --e2e was not given, or the line needs none).
+check_e2e() {
+    local pkgs
+    pkgs=$(e2e_packages "$2")
+    [ "$E2E" = 1 ] && [ -n "$pkgs" ] || return 0
+    # shellcheck disable=SC2086
+    "$1/bin/python" - $pkgs >/dev/null 2>&1 <<'PY'
+import sys
+from importlib.metadata import version
+sys.exit(0 if all(version(p.split("==")[0]) == p.split("==")[1] for p in sys.argv[1:]) else 1)
+PY
+}
+
+# install_e2e VENV LINE: pip-install the pinned e2e packages into VENV.
+install_e2e() {
+    local pkgs
+    pkgs=$(e2e_packages "$2")
+    [ "$E2E" = 1 ] && [ -n "$pkgs" ] || return 0
+    # shellcheck disable=SC2086
+    "$1/bin/python" -m pip install -q $pkgs &&
+        "$1/bin/python" -c 'import psycopg2, pymysql, redis, django_redis' &&
+        check_e2e "$1" "$2"
+}
+
 # make VERSION: create or repair the venv for one Django version.
 make_one() {
     local version=$1 line=${1%.*}
@@ -99,7 +146,13 @@ make_one() {
     local python
     python=$(python_for "$version")
     if check "$venv" "$version"; then
-        echo ok >"$status"
+        if check_e2e "$venv" "$line"; then
+            echo ok >"$status"
+        elif install_e2e "$venv" "$line" >"$log" 2>&1; then
+            echo "e2e packages added" >"$status"
+        else
+            echo failed >"$status"
+        fi
         return
     fi
     if [ -z "$python" ]; then
@@ -120,7 +173,8 @@ make_one() {
         rm -rf "$venv" &&
             "$python" -m venv "$venv" &&
             "$venv/bin/python" -m pip install -q "Django==$version" &&
-            check "$venv" "$version"
+            check "$venv" "$version" &&
+            install_e2e "$venv" "$line"
     } >"$log" 2>&1
     if [ $? -eq 0 ]; then
         echo created >"$status"
@@ -144,7 +198,11 @@ for v in "${VERSIONS[@]}"; do
     case $st in
         failed)
             rc=1
-            echo "django-$line: FAILED to install/import Django==$v in $venv"
+            if [ "$E2E" = 1 ] && [ -n "$(e2e_packages "$line")" ]; then
+                echo "django-$line: FAILED to install/import Django==$v or its e2e packages ($(e2e_packages "$line")) in $venv"
+            else
+                echo "django-$line: FAILED to install/import Django==$v in $venv"
+            fi
             sed 's/^/    /' "$LOGDIR/$line.log" 2>/dev/null
             ;;
         skipped)
@@ -153,7 +211,11 @@ for v in "${VERSIONS[@]}"; do
             ;;
         *)
             py=$("$venv/bin/python" -c 'import platform; print(platform.python_version())' 2>/dev/null)
-            echo "django-$line: Django $v, Python $py, $venv ($st)"
+            extra=""
+            if [ "$E2E" = 1 ] && [ -n "$(e2e_packages "$line")" ]; then
+                extra=" + $(e2e_packages "$line")"
+            fi
+            echo "django-$line: Django $v$extra, Python $py, $venv ($st)"
             ;;
     esac
 done
