@@ -22,9 +22,11 @@ use crate::users::PasswordLookup;
 /// # Example
 ///
 /// ```no_run
+/// # #[cfg(feature = "sqlite")] {
 /// use signring_migrate::{CacheKeys, CachedDbStore, SqliteStore, UserTable};
 /// let db = SqliteStore::open("db.sqlite3", "django_session", UserTable::default())?;
 /// let store = CachedDbStore::connect(Box::new(db), "redis://127.0.0.1:6379/1", CacheKeys::default())?;
+/// # }
 /// # Ok::<(), signring_migrate::MigrateError>(())
 /// ```
 pub struct CachedDbStore {

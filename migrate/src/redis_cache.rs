@@ -37,9 +37,11 @@ return 0
 /// # Example
 ///
 /// ```no_run
+/// # #[cfg(feature = "sqlite")] {
 /// use signring_migrate::{CacheKeys, RedisCacheStore, SqliteStore, UserTable};
 /// let users = SqliteStore::open("db.sqlite3", "django_session", UserTable::default())?;
 /// let store = RedisCacheStore::connect("redis://127.0.0.1:6379/0", CacheKeys::default(), Box::new(users))?;
+/// # }
 /// # Ok::<(), signring_migrate::MigrateError>(())
 /// ```
 pub struct RedisCacheStore {
