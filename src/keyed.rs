@@ -106,6 +106,37 @@ impl KeyedRing {
         self.usable(index, now).then_some(index)
     }
 
+    /// Finds the key whose MAC `matches` at `now`, else — where a release
+    /// accepts it — the legacy SHA-1 MAC of the current key while that key
+    /// lasts; reports the outcome to the observer and returns the record.
+    /// `stale_format` marks a match in a format the caller no longer writes.
+    /// The one search of the auth hash, reset tokens and the legacy session
+    /// and messages formats (the signers decode their signature first).
+    #[cfg(feature = "django")]
+    pub(crate) fn verify(
+        &self,
+        now: UnixTime,
+        matches: impl Fn(&MacKey) -> Choice,
+        legacy_sha1: Option<&MacKey>,
+        stale_format: bool,
+    ) -> Option<Verification> {
+        let found = match self.find(now, &matches) {
+            Some(index) => Some(Found {
+                index,
+                algorithm: self.current().algorithm(),
+            }),
+            None => legacy_sha1
+                .filter(|legacy| bool::from(matches(legacy)) && self.usable(0, now))
+                .map(|_| Found {
+                    index: 0,
+                    algorithm: Algorithm::Sha1,
+                }),
+        };
+        let legacy = found.is_some_and(|f| f.algorithm != self.current().algorithm());
+        self.observe(found.map(|f| f.index), stale_format || legacy);
+        found.map(|found| self.record(found, stale_format || legacy))
+    }
+
     /// Whether the key at `index` still verifies at `now`.
     pub(crate) fn usable(&self, index: usize, now: UnixTime) -> bool {
         match self.meta.get(index) {

@@ -10,7 +10,7 @@ use crate::clock::UnixTime;
 use crate::django::session::{SessionCodec, SessionFormat};
 use crate::error::{ConfigResult, Error, Result};
 use crate::json::Value;
-use crate::keyed::{Found, KeyedRing};
+use crate::keyed::KeyedRing;
 use crate::options::Options;
 use crate::ring::KeyRing;
 use crate::verified::Verification;
@@ -180,29 +180,9 @@ impl SessionAuthHash {
                 .as_bytes()
                 .ct_eq(stored)
         };
-        let algorithm = self.keys.current().algorithm();
-        if let Some(index) = self.keys.find(now, matches) {
-            self.keys.observe(Some(index), false);
-            return Some(self.keys.record(Found { index, algorithm }, false));
-        }
-        // Django 3.2's legacy SHA-1 hash, with the current key while it lasts.
-        let legacy = self
-            .legacy_sha1
-            .as_ref()
-            .is_some_and(|legacy| bool::from(matches(legacy)) && self.keys.usable(0, now));
-        if legacy {
-            self.keys.observe(Some(0), true);
-            let algorithm = Algorithm::Sha1;
-            return Some(self.keys.record(
-                Found {
-                    index: 0,
-                    algorithm,
-                },
-                true,
-            ));
-        }
-        self.keys.observe(None, false);
-        None
+        // Django 3.2 also accepts the legacy SHA-1 hash of the current key.
+        self.keys
+            .verify(now, matches, self.legacy_sha1.as_ref(), false)
     }
 
     /// What Django's `get_user` does for a session whose user loads, given the

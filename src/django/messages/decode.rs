@@ -4,11 +4,10 @@ use subtle::ConstantTimeEq;
 
 use super::entry::{entry, is_message};
 use super::{DecodedMessages, MessageEntry, MessagesCookie, MessagesFormat, NOT_FINISHED};
-use crate::algorithm::Algorithm;
+use crate::algorithm::MacKey;
 use crate::clock::UnixTime;
 use crate::error::{Error, Malformed, PayloadError, Result};
 use crate::json::{self, Value};
-use crate::keyed::Found;
 use crate::verified::Verification;
 use crate::version::DjangoVersion;
 
@@ -104,21 +103,19 @@ impl MessagesCookie {
             .split_once('$')
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;
         let legacy_format = self.version != DjangoVersion::V2_2;
-        let found = self.legacy.find(now, |key| {
+        let matches = |key: &MacKey| {
             key.tag(text.as_bytes())
                 .to_hex()
                 .as_bytes()
                 .ct_eq(mac.as_bytes())
-        });
-        self.legacy.observe(found, legacy_format);
-        let index = found.ok_or(Error::BadSignature)?;
+        };
+        let record = self
+            .legacy
+            .verify(now, matches, None, legacy_format)
+            .ok_or(Error::BadSignature)?;
         let value: Value =
             json::from_str(text).map_err(|e| Error::Payload(e.into_payload_error()))?;
         let parsed = Parsed::read(&value, self.version)?;
-        let algorithm = Algorithm::Sha1;
-        let record = self
-            .legacy
-            .record(Found { index, algorithm }, legacy_format);
         Ok(parsed.into_decoded(MessagesFormat::Legacy, record))
     }
 }

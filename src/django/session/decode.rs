@@ -3,12 +3,11 @@
 use subtle::ConstantTimeEq;
 
 use super::{SessionCodec, SessionFormat};
-use crate::algorithm::Algorithm;
+use crate::algorithm::MacKey;
 use crate::clock::UnixTime;
 use crate::encoding::python_std_b64decode;
 use crate::error::{Error, Malformed, PayloadError, Result};
 use crate::json::{self, Map, Value};
-use crate::keyed::Found;
 use crate::ring::KeyRole;
 use crate::verified::Verification;
 
@@ -126,20 +125,17 @@ impl SessionCodec {
             .position(|&b| b == b':')
             .ok_or(Error::Malformed(Malformed::NoSeparator))?;
         let (mac, serialized) = (&raw[..colon], &raw[colon + 1..]);
-        let found = self.legacy.find(now, |key| {
-            key.tag(serialized).to_hex().as_bytes().ct_eq(mac)
-        });
-        self.legacy.observe(found, !self.write_legacy);
-        let index = found.ok_or(Error::BadSignature)?;
+        let matches = |key: &MacKey| key.tag(serialized).to_hex().as_bytes().ct_eq(mac);
+        let record = self
+            .legacy
+            .verify(now, matches, None, !self.write_legacy)
+            .ok_or(Error::BadSignature)?;
         let session =
             json::from_slice(serialized).map_err(|e| Error::Payload(e.into_payload_error()))?;
-        let algorithm = Algorithm::Sha1;
         Ok(DecodedSession {
             session,
             format: SessionFormat::Legacy,
-            record: self
-                .legacy
-                .record(Found { index, algorithm }, !self.write_legacy),
+            record,
         })
     }
 }

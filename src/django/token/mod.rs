@@ -13,7 +13,7 @@ use crate::algorithm::{Algorithm, MacKey};
 #[cfg(doc)]
 use crate::error::ConfigError;
 use crate::error::{ConfigResult, Error, Malformed, Result};
-use crate::keyed::{Found, KeyedRing};
+use crate::keyed::KeyedRing;
 use crate::options::{Options, option_setters};
 use crate::ring::KeyRing;
 use crate::verified::Verification;
@@ -298,31 +298,11 @@ impl PasswordResetTokens {
         // Key expiry is judged on the configured clock; `now` (naive local
         // time, as Django's) only ages the token.
         let at = self.keys.clock().now();
-        let algorithm = self.keys.current().algorithm();
-        let found = match self.keys.find(at, matches) {
-            Some(index) => {
-                self.keys.observe(Some(index), false);
-                self.keys.record(Found { index, algorithm }, false)
-            }
-            // Django 3.2's legacy SHA-1 token, with the current key while it lasts.
-            None => match &self.legacy_sha1 {
-                Some(legacy) if bool::from(matches(legacy)) && self.keys.usable(0, at) => {
-                    self.keys.observe(Some(0), true);
-                    let algorithm = Algorithm::Sha1;
-                    self.keys.record(
-                        Found {
-                            index: 0,
-                            algorithm,
-                        },
-                        true,
-                    )
-                }
-                _ => {
-                    self.keys.observe(None, false);
-                    return Err(Error::BadSignature);
-                }
-            },
-        };
+        // Django 3.2 also accepts the legacy SHA-1 token of the current key.
+        let found = self
+            .keys
+            .verify(at, matches, self.legacy_sha1.as_ref(), false)
+            .ok_or(Error::BadSignature)?;
         let mut made = timestamp;
         if self.version == DjangoVersion::V3_2 && ts_b36.len() < 4 {
             // A pre-3.1 day token: 3.1.3+ count it from today's midnight.
