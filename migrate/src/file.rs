@@ -5,19 +5,16 @@ use std::collections::HashMap;
 use std::fs::{self, File, FileTimes};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::engine::Engine;
 use crate::error::{MigrateError, StoreError};
+use crate::file_swap;
 use crate::store::{Batch, Rewrite, SessionStore, StoredSession};
 use crate::users::PasswordLookup;
 
 /// Files larger than this are not Django sessions: read as empty (and so
 /// counted undecodable), never held in memory.
 const MAX_FILE_LEN: u64 = 64 << 20;
-
-/// Numbers the temporary files of this process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Sessions of Django's `file` engine.
 ///
@@ -49,6 +46,9 @@ pub struct FileStore {
     cookie_name: String,
     keys: Option<Vec<String>>,
     users: Option<Box<dyn PasswordLookup>>,
+    /// Whether the directory's file system exchanges names atomically.
+    can_exchange: bool,
+    warnings: Vec<String>,
 }
 
 impl core::fmt::Debug for FileStore {
@@ -87,6 +87,8 @@ impl FileStore {
             cookie_name: cookie_name.to_owned(),
             keys: None,
             users,
+            can_exchange: true,
+            warnings: Vec::new(),
         })
     }
 
@@ -125,9 +127,9 @@ impl FileStore {
     }
 
     /// Replaces one file if it is still as read; `Ok(false)` when it changed.
-    fn replace(&self, rewrite: &Rewrite) -> Result<bool, StoreError> {
+    fn replace(&mut self, rewrite: &Rewrite) -> Result<bool, StoreError> {
         let path = self.path(&rewrite.key);
-        if !unchanged(&path, rewrite).map_err(|e| self.error("reading", &e))? {
+        if !file_swap::as_read(&path, rewrite).map_err(|e| self.error("reading", &e))? {
             return Ok(false);
         }
         let metadata = match fs::metadata(&path) {
@@ -135,79 +137,68 @@ impl FileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(self.error("reading", &e)),
         };
-        let mut name = format!(
-            ".signring-migrate-{}-{}.tmp",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        if name.starts_with(&self.cookie_name) {
-            name.insert(0, '~');
+        let temp = self
+            .dir
+            .join(file_swap::temp_name(&self.cookie_name, &rewrite.key));
+        let written = write_temp(&temp, rewrite, &metadata)
+            .and_then(|()| file_swap::commit(&temp, &path, rewrite, &mut self.can_exchange));
+        written.map_err(|e| {
+            let _ = fs::remove_file(&temp);
+            self.error("rewriting", &e)
+        })
+    }
+
+    /// Cleans up after a killed run.
+    fn clean_up(&mut self) -> Result<(), StoreError> {
+        let recovered = file_swap::recover(&self.dir, &self.cookie_name)
+            .map_err(|e| self.error("cleaning up after an earlier run", &e))?;
+        if recovered.removed > 0 {
+            let restored = match recovered.restored {
+                0 => String::new(),
+                n => format!(
+                    " ({n} of them newer saves of Django's that the interrupted run had put \
+                     aside: put back)"
+                ),
+            };
+            self.warnings.push(format!(
+                "removed {} temporary files an interrupted run left in {}{restored}",
+                recovered.removed,
+                self.dir.display(),
+            ));
         }
-        let temp = self.dir.join(name);
-        let result = (|| -> std::io::Result<bool> {
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
-            }
-            let mut file: File = options.open(&temp)?;
-            file.write_all(&rewrite.new)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt as _;
-                let ours = fs::metadata(&temp)?;
-                if (ours.uid(), ours.gid()) != (metadata.uid(), metadata.gid()) {
-                    std::os::unix::fs::fchown(&file, Some(metadata.uid()), Some(metadata.gid()))?;
-                }
-            }
-            file.set_permissions(metadata.permissions())?;
-            if let Some(modified) = rewrite.modified {
-                let mut times = FileTimes::new().set_modified(modified);
-                if let Ok(accessed) = metadata.accessed() {
-                    times = times.set_accessed(accessed);
-                }
-                file.set_times(times)?;
-            }
-            file.sync_all()?;
-            drop(file);
-            // Django may have saved the session since it was read.
-            if !unchanged(&path, rewrite)? {
-                return Ok(false);
-            }
-            fs::rename(&temp, &path)?;
-            Ok(true)
-        })();
-        match result {
-            Ok(true) => Ok(true),
-            Ok(false) => {
-                let _ = fs::remove_file(&temp);
-                Ok(false)
-            }
-            Err(e) => {
-                let _ = fs::remove_file(&temp);
-                Err(self.error("rewriting", &e))
-            }
-        }
+        Ok(())
     }
 }
 
-/// Whether the file still has the content and modification time read.
-fn unchanged(path: &Path, rewrite: &Rewrite) -> std::io::Result<bool> {
-    let metadata = match fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e),
-    };
-    if metadata.modified().ok() != rewrite.modified || metadata.len() != rewrite.old.len() as u64 {
-        return Ok(false);
+/// Writes the rewrite to the new file `temp` with the original's owner,
+/// permissions and modification time (Django's expiry clock), synced.
+fn write_temp(temp: &Path, rewrite: &Rewrite, original: &fs::Metadata) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
     }
-    match fs::read(path) {
-        Ok(content) => Ok(content == rewrite.old),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e),
+    let mut file: File = options.open(temp)?;
+    file.write_all(&rewrite.new)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let ours = file.metadata()?;
+        if (ours.uid(), ours.gid()) != (original.uid(), original.gid()) {
+            std::os::unix::fs::fchown(&file, Some(original.uid()), Some(original.gid()))?;
+        }
     }
+    file.set_permissions(original.permissions())?;
+    if let Some(modified) = rewrite.modified {
+        let mut times = FileTimes::new().set_modified(modified);
+        if let Ok(accessed) = original.accessed() {
+            times = times.set_accessed(accessed);
+        }
+        file.set_times(times)?;
+    }
+    file.sync_all()
 }
 
 impl SessionStore for FileStore {
@@ -261,6 +252,14 @@ impl SessionStore for FileStore {
             .iter()
             .map(|rewrite| self.replace(rewrite))
             .collect()
+    }
+
+    fn recover(&mut self) -> Result<(), StoreError> {
+        self.clean_up()
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     fn remaining(&mut self, after: Option<&str>) -> Option<u64> {

@@ -85,6 +85,7 @@ mod users;
 #[cfg(feature = "redis")]
 mod cached_db;
 mod file;
+mod file_swap;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]

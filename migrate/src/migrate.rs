@@ -268,6 +268,9 @@ impl Migrator {
             Some(state) => state.resume()?,
             None => None,
         };
+        if !self.dry_run {
+            store.recover()?;
+        }
         let started = self.options.now();
         let mut fleet = FleetWatch::new(whole_secs(started));
         let total = if self.progress {
@@ -305,6 +308,7 @@ impl Migrator {
             }
         };
         progress.finish();
+        report.warnings.extend(store.take_warnings());
         let complete = result?;
         report.complete = complete;
         if let (Some(state), true, false) = (&state, complete, self.dry_run) {

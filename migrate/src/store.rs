@@ -198,4 +198,22 @@ pub trait SessionStore: PasswordLookup {
         let _ = after;
         None
     }
+
+    /// Called once before the first batch of a run that writes (never in a
+    /// dry run): repairs what an interrupted run left behind (the `file`
+    /// store: its temporary files). Nothing by default.
+    ///
+    /// # Errors
+    ///
+    /// When the repair fails.
+    fn recover(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// What the store has to tell the operator since it was last asked (the
+    /// `file` store: temporary files an interrupted run left behind, cleaned
+    /// up). Nothing by default.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }

@@ -165,6 +165,14 @@ impl SessionStore for Meddling<'_> {
         (self.before_write)();
         self.inner.write_batch(rewrites)
     }
+    fn recover(&mut self) -> Result<(), StoreError> {
+        self.inner.recover()
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.inner.take_warnings()
+    }
+
     fn settle(&mut self, verified: &[&str]) -> Result<(), StoreError> {
         self.inner.settle(verified)
     }

@@ -220,3 +220,92 @@ fn resumes_in_key_order() {
     assert_eq!(first.resigned + second.resigned, 13);
     let _ = fs::remove_file(&state);
 }
+
+/// A process id that cannot be running (above Linux's largest `pid_max`).
+const DEAD_PID: u32 = 4_294_967_000;
+
+fn temp_of(setup: &SessionDir, pid: u32, row: &Row) -> PathBuf {
+    setup
+        .dir
+        .join(format!(".signring-migrate-{pid}-{}.tmp", row.key))
+}
+
+fn write_with_mtime(path: &Path, content: &[u8], modified: SystemTime) {
+    fs::write(path, content).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+}
+
+#[test]
+fn leftovers_of_an_interrupted_run_are_cleaned_up() {
+    let setup = setup(&COUNTS);
+    let ring = support::ring();
+    let logged_in: Vec<(usize, &Row)> = setup
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.kind, support::Kind::LoggedIn(_)))
+        .collect();
+    // Killed before putting its rewrite in place: the temporary file holds
+    // the rewrite, with the session's modification time.
+    let (a, row_a) = logged_in[0];
+    let killed_before = temp_of(&setup, DEAD_PID, row_a);
+    write_with_mtime(&killed_before, b"an unfinished rewrite", mtime(a));
+    // Killed after exchanging its rewrite with a newer save of Django's:
+    // the session's name holds the rewrite of the older value, the
+    // temporary file Django's newer save.
+    let (b, row_b) = logged_in[1];
+    let saved_at = mtime(b) + Duration::from_secs(60);
+    let put_aside = temp_of(&setup, DEAD_PID, row_b);
+    write_with_mtime(&put_aside, row_b.data.as_bytes(), saved_at);
+    write_with_mtime(&path(&setup, row_b), b"the older rewrite", mtime(b));
+    // A run still at work (process 1 runs wherever /proc exists).
+    let running = temp_of(&setup, 1, logged_in[2].1);
+    fs::write(&running, b"another run's").unwrap();
+
+    let before = listing(&setup.dir);
+    let dry = Migrator::builder(&ring)
+        .dry_run(true)
+        .build()
+        .unwrap()
+        .run(&mut store(&setup))
+        .unwrap();
+    assert_eq!(listing(&setup.dir), before, "a dry run writes nothing");
+    assert!(
+        !dry.warnings.iter().any(|w| w.contains("temporary")),
+        "{:?}",
+        dry.warnings
+    );
+
+    let report = Migrator::builder(&ring)
+        .build()
+        .unwrap()
+        .run(&mut store(&setup))
+        .unwrap();
+    assert!(
+        report.warnings.contains(&format!(
+            "removed 2 temporary files an interrupted run left in {} (1 of them newer saves \
+             of Django's that the interrupted run had put aside: put back)",
+            setup.dir.display()
+        )),
+        "{:?}",
+        report.warnings
+    );
+    assert!(!killed_before.exists() && !put_aside.exists());
+    assert_eq!(
+        running.exists(),
+        std::path::Path::new("/proc/self").exists(),
+        "a running process's file stays where /proc tells it runs"
+    );
+    // Django's newer save came back, and was migrated like the rest.
+    assert_eq!(report.resigned, 13, "{report:?}");
+    let b_now = path(&setup, row_b);
+    assert_eq!(fs::metadata(&b_now).unwrap().modified().unwrap(), saved_at);
+    let b_value = fs::read(&b_now).unwrap();
+    assert_ne!(b_value, b"the older rewrite");
+    assert_ne!(b_value, row_b.data.as_bytes(), "migrated");
+}
