@@ -427,9 +427,15 @@ impl Migrator {
                 .by_key
                 .entry(found.record.key_id.to_string())
                 .or_default() += 1;
-            let rotated =
-                self.codec
-                    .rotate_at(text, &self.auth, |id| passwords.get(id).cloned(), now);
+            let stale = found.record.stale;
+            let timestamp = found.record.timestamp;
+            let rotated = self.codec.rotate_decoded(
+                text,
+                found,
+                &self.auth,
+                |id| passwords.get(id).cloned(),
+                now,
+            );
             match rotated {
                 Ok(rotated) if !rotated.was_stale => plan.fresh(session),
                 Ok(rotated) => {
@@ -443,9 +449,14 @@ impl Migrator {
                 Err(other) => {
                     plan.tally.logged_out += 1;
                     plan.tally.users_missing += u64::from(matches!(other, RotateError::UserGone));
-                    if found.record.stale {
-                        let timestamp = found.record.timestamp.unwrap_or_else(|| whole_secs(now));
-                        match self.codec.encode_with_timestamp(&found.session, timestamp) {
+                    if stale {
+                        // Decoded again: rare (the user is gone, has no hash or
+                        // changed the password).
+                        let encoded = self.codec.decode_at(text, now).and_then(|found| {
+                            let timestamp = timestamp.unwrap_or_else(|| whole_secs(now));
+                            self.codec.encode_with_timestamp(&found.session, timestamp)
+                        });
+                        match encoded {
                             Ok(data) => plan.rewrite(session, data.into_bytes(), false),
                             Err(error) => plan.tally.count_undecodable(error_reason(&error)),
                         }

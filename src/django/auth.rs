@@ -7,7 +7,7 @@ use subtle::Choice;
 
 use crate::algorithm::{Algorithm, MacKey};
 use crate::clock::UnixTime;
-use crate::django::session::{SessionCodec, SessionFormat};
+use crate::django::session::{DecodedSession, SessionCodec, SessionFormat};
 use crate::error::{ConfigResult, Error, Result};
 use crate::json::Value;
 use crate::keyed::KeyedRing;
@@ -336,6 +336,57 @@ impl SessionCodec {
         now: UnixTime,
     ) -> Result<RotatedSession, RotateError> {
         let decoded = self.decode_at(data, now)?;
+        self.rotate_decoded(data, decoded, auth, password_hash, now)
+    }
+
+    /// [`rotate_at`](SessionCodec::rotate_at) for a session this codec has
+    /// already decoded from `data` with [`decode_at`](SessionCodec::decode_at):
+    /// a batch that decodes every session first, to look all their users up
+    /// at once, verifies each signature once.
+    ///
+    /// # Errors
+    ///
+    /// As [`rotate_at`](SessionCodec::rotate_at); [`Error::OtherSigner`]
+    /// (as [`RotateError::Decode`]) when another codec (another salt or
+    /// serializer) decoded it, as a session is only re-signed for the
+    /// purpose it was verified for.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use signring::{KeyRing, UnixTime, json};
+    /// use signring::django::{RotateError, SessionAuthHash, SessionCodec};
+    ///
+    /// let now = UnixTime::from_secs_f64(1_700_000_000.0);
+    /// let old = KeyRing::new("the-old-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let stored = SessionCodec::builder(&old).build()?.encode_at(&json::Map::new(), now)?;
+    ///
+    /// let mut ring = old.clone();
+    /// ring.rotate("the-new-key-0123456789abcdefghijklmnopqrstuvwxyz0123")?;
+    /// let codec = SessionCodec::builder(&ring).build()?;
+    /// let auth = SessionAuthHash::new(&ring, &Default::default())?;
+    /// let decoded = codec.decode_at(&stored, now)?;
+    /// let rotated = codec.rotate_decoded(&stored, decoded.clone(), &auth, |_| None, now)?;
+    /// assert!(rotated.was_stale);
+    ///
+    /// let other = SessionCodec::builder(&ring).session_class("OtherStore").build()?;
+    /// assert!(matches!(
+    ///     other.rotate_decoded(&stored, decoded, &auth, |_| None, now),
+    ///     Err(RotateError::Decode(signring::Error::OtherSigner))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rotate_decoded(
+        &self,
+        data: &str,
+        decoded: DecodedSession,
+        auth: &SessionAuthHash,
+        password_hash: impl FnOnce(&str) -> Option<String>,
+        now: UnixTime,
+    ) -> Result<RotatedSession, RotateError> {
+        if decoded.purpose != self.purpose() {
+            return Err(RotateError::Decode(Error::OtherSigner));
+        }
         let mut session = decoded.session;
         let mut hash_rewritten = false;
         if let Some(user_id) = session.get(SESSION_USER_ID_KEY) {

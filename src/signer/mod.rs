@@ -365,6 +365,11 @@ impl Signer {
 }
 
 impl Signer {
+    /// What this signer's values are verified for (kind, salt, separator).
+    pub(crate) fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
     /// Splits at the last separator; a one-byte separator is found with a
     /// byte search, which is faster than a substring search.
     fn split<'a>(&self, signed: &'a str) -> Option<(&'a str, &'a str)> {

@@ -9,7 +9,7 @@ use crate::encoding::python_std_b64decode;
 use crate::error::{Error, Malformed, PayloadError, Result};
 use crate::json::{self, Map, Value};
 use crate::ring::KeyRole;
-use crate::verified::Verification;
+use crate::verified::{Purpose, Verification};
 
 /// A session that decoded: its data in Django's key order, and how it verified.
 ///
@@ -36,6 +36,9 @@ pub struct DecodedSession {
     /// current key with another algorithm or format than the codec writes
     /// (never when a staged key did); `timestamp` for the signed format only.
     pub record: Verification,
+    /// The codec that decoded it (its salt), so that only that codec
+    /// re-encodes it ([`SessionCodec::rotate_decoded`]).
+    pub(crate) purpose: Purpose,
 }
 
 impl SessionCodec {
@@ -93,6 +96,7 @@ impl SessionCodec {
                         record,
                         format: SessionFormat::Signed,
                         session,
+                        purpose: self.purpose(),
                     });
                 }
                 Err(error) => Some(error),
@@ -136,6 +140,7 @@ impl SessionCodec {
             session,
             format: SessionFormat::Legacy,
             record,
+            purpose: self.purpose(),
         })
     }
 }

@@ -244,6 +244,11 @@ impl SessionCodec {
         self.signer.signer().salt()
     }
 
+    /// What this codec's values are verified for: its signer's salt.
+    pub(crate) fn purpose(&self) -> crate::verified::Purpose {
+        self.signer.signer().purpose()
+    }
+
     /// The key salt of the legacy (pre-3.1) format: `django.contrib.sessions`
     /// and the class name, without a dot.
     ///
