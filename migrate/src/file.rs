@@ -137,12 +137,18 @@ impl FileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(self.error("reading", &e)),
         };
-        let temp = self
-            .dir
-            .join(file_swap::temp_name(&self.cookie_name, &rewrite.key));
-        let written = write_temp(&temp, rewrite, &metadata)
+        let name = |stage| file_swap::temp_name(&self.cookie_name, &rewrite.key, stage);
+        let (draft, temp) = (
+            self.dir.join(name(file_swap::DRAFT)),
+            self.dir.join(name(file_swap::READY)),
+        );
+        // Complete, with the modification time read, before it takes the
+        // name a later run may put back (see `file_swap::recover`).
+        let written = write_temp(&draft, rewrite, &metadata)
+            .and_then(|()| fs::rename(&draft, &temp))
             .and_then(|()| file_swap::commit(&temp, &path, rewrite, &mut self.can_exchange));
         written.map_err(|e| {
+            let _ = fs::remove_file(&draft);
             let _ = fs::remove_file(&temp);
             self.error("rewriting", &e)
         })

@@ -21,35 +21,46 @@ use std::time::SystemTime;
 use crate::store::Rewrite;
 
 /// How the temporary files of a rewrite are named: `.signring-migrate-`, the
-/// process id, `-`, the session key, `.tmp` (with a leading `~` when the
-/// session cookie name itself starts that way, so that Django never lists a
-/// temporary file as a session).
+/// process id, `-`, the session key, then [`DRAFT`] or [`READY`] (with a
+/// leading `~` when the session cookie name itself starts that way, so that
+/// Django never lists a temporary file as a session).
 const TEMP_PREFIX: &str = ".signring-migrate-";
-const TEMP_SUFFIX: &str = ".tmp";
+
+/// The rewrite while it is written: whatever it holds is never put back.
+pub(crate) const DRAFT: &str = ".new";
+
+/// The complete rewrite, with the modification time read, before the
+/// exchange; after it, the file the exchange displaced.
+pub(crate) const READY: &str = ".tmp";
 
 /// How many exchanges a restore tries while Django keeps saving the session.
 const RESTORE_ATTEMPTS: usize = 16;
 
 /// The temporary file name for rewriting `key` in this process.
-pub(crate) fn temp_name(cookie_name: &str, key: &str) -> String {
-    let mut name = format!("{TEMP_PREFIX}{}-{key}{TEMP_SUFFIX}", std::process::id());
+pub(crate) fn temp_name(cookie_name: &str, key: &str, stage: &str) -> String {
+    let mut name = format!("{TEMP_PREFIX}{}-{key}{stage}", std::process::id());
     if name.starts_with(cookie_name) {
         name.insert(0, '~');
     }
     name
 }
 
-/// The process id and session key of a temporary file name.
-fn parse_temp_name(name: &str) -> Option<(u32, &str)> {
+/// The process id, session key and stage ([`DRAFT`] or [`READY`]) of a
+/// temporary file name.
+fn parse_temp_name(name: &str) -> Option<(u32, &str, &'static str)> {
     let name = name.strip_prefix('~').unwrap_or(name);
-    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
+    let rest = name.strip_prefix(TEMP_PREFIX)?;
+    let (rest, stage) = match rest.strip_suffix(READY) {
+        Some(rest) => (rest, READY),
+        None => (rest.strip_suffix(DRAFT)?, DRAFT),
+    };
     let (pid, key) = rest.split_once('-')?;
     let valid_key = !key.is_empty()
         && key
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     (valid_key && pid.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| pid.parse().ok().map(|pid| (pid, key)))
+        .then(|| pid.parse().ok().map(|pid| (pid, key, stage)))
         .flatten()
 }
 
@@ -231,15 +242,15 @@ pub(crate) struct Recovered {
 
 /// Cleans up after runs that were killed: removes their temporary files in
 /// `dir`, and where a run was killed after putting its rewrite in place over
-/// a newer save of Django's (the temporary file is newer than the session's),
-/// puts Django's file back. Temporary files of other processes that are
+/// a newer save of Django's (a [`READY`] file newer than the session's: a
+/// rewrite keeps the modification time it read), puts Django's file back. Temporary files of other processes that are
 /// still running (where `/proc` tells) are left alone.
 pub(crate) fn recover(dir: &Path, cookie_name: &str) -> io::Result<Recovered> {
     let mut recovered = Recovered::default();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        let Some((pid, key)) = name.to_str().and_then(parse_temp_name) else {
+        let Some((pid, key, stage)) = name.to_str().and_then(parse_temp_name) else {
             continue;
         };
         if pid != std::process::id() && running(pid) {
@@ -247,7 +258,7 @@ pub(crate) fn recover(dir: &Path, cookie_name: &str) -> io::Result<Recovered> {
         }
         let temp = dir.join(&name);
         let path = dir.join(format!("{cookie_name}{key}"));
-        if let (Some(put_aside), Some(current)) = (version(&temp)?, version(&path)?)
+        if let (READY, Some(put_aside), Some(current)) = (stage, version(&temp)?, version(&path)?)
             && put_aside.modified > current.modified
         {
             match restore(&temp, &path, current) {
@@ -325,7 +336,7 @@ mod tests {
         let path = dir.0.join("sessionidk");
         django_save(&dir.0, &path, b"as read");
         let rewrite = Rewrite::of(&read(&path), b"rewritten".to_vec());
-        let temp = dir.0.join(temp_name("sessionid", "k"));
+        let temp = dir.0.join(temp_name("sessionid", "k", READY));
         fs::write(&temp, &rewrite.new).unwrap();
         // Django saves between the check and the exchange.
         django_save(&dir.0, &path, b"newer save");
@@ -392,7 +403,7 @@ mod tests {
                 let mut new = b"rw-".to_vec();
                 new.extend_from_slice(&session.value);
                 let rewrite = Rewrite::of(&session, new);
-                let temp = dir.0.join(temp_name("sessionid", "k"));
+                let temp = dir.0.join(temp_name("sessionid", "k", READY));
                 fs::write(&temp, &rewrite.new).unwrap();
                 written += u32::from(commit(&temp, &path, &rewrite, &mut can_exchange).unwrap());
             }
@@ -417,18 +428,30 @@ mod tests {
 
     #[test]
     fn temp_names_round_trip_and_never_look_like_sessions() {
-        let name = temp_name("sessionid", "abc123");
-        assert_eq!(parse_temp_name(&name), Some((std::process::id(), "abc123")));
+        let name = temp_name("sessionid", "abc123", READY);
+        assert_eq!(
+            parse_temp_name(&name),
+            Some((std::process::id(), "abc123", READY))
+        );
+        let draft = temp_name("sessionid", "abc123", DRAFT);
+        assert_eq!(
+            parse_temp_name(&draft),
+            Some((std::process::id(), "abc123", DRAFT))
+        );
         assert!(!name.starts_with("sessionid"));
-        let odd = temp_name(".signring", "abc123");
+        let odd = temp_name(".signring", "abc123", READY);
         assert!(odd.starts_with('~'), "{odd}");
-        assert_eq!(parse_temp_name(&odd), Some((std::process::id(), "abc123")));
+        assert_eq!(
+            parse_temp_name(&odd),
+            Some((std::process::id(), "abc123", READY))
+        );
         for bad in [
             ".signring-migrate-12-.tmp",
             ".signring-migrate--abc.tmp",
             ".signring-migrate-1x-abc.tmp",
             ".signring-migrate-12-ABC.tmp",
             ".signring-migrate-12-a/b.tmp",
+            ".signring-migrate-12-abc.old",
             ".signring-migrate-99999999999-abc.tmp",
             "sessionidabc",
         ] {

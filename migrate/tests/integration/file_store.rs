@@ -230,6 +230,12 @@ fn temp_of(setup: &SessionDir, pid: u32, row: &Row) -> PathBuf {
         .join(format!(".signring-migrate-{pid}-{}.tmp", row.key))
 }
 
+fn draft_of(setup: &SessionDir, pid: u32, row: &Row) -> PathBuf {
+    setup
+        .dir
+        .join(format!(".signring-migrate-{pid}-{}.new", row.key))
+}
+
 fn write_with_mtime(path: &Path, content: &[u8], modified: SystemTime) {
     fs::write(path, content).unwrap();
     fs::File::options()
@@ -263,6 +269,10 @@ fn leftovers_of_an_interrupted_run_are_cleaned_up() {
     let put_aside = temp_of(&setup, DEAD_PID, row_b);
     write_with_mtime(&put_aside, row_b.data.as_bytes(), saved_at);
     write_with_mtime(&path(&setup, row_b), b"the older rewrite", mtime(b));
+    // Killed while writing its rewrite: the draft has the time of the kill,
+    // newer than the session's, and half the content; never put back.
+    let draft = draft_of(&setup, DEAD_PID, logged_in[3].1);
+    fs::write(&draft, b"half a rewr").unwrap();
     // A run still at work (process 1 runs wherever /proc exists).
     let running = temp_of(&setup, 1, logged_in[2].1);
     fs::write(&running, b"another run's").unwrap();
@@ -288,14 +298,14 @@ fn leftovers_of_an_interrupted_run_are_cleaned_up() {
         .unwrap();
     assert!(
         report.warnings.contains(&format!(
-            "removed 2 temporary files an interrupted run left in {} (1 of them newer saves \
+            "removed 3 temporary files an interrupted run left in {} (1 of them newer saves \
              of Django's that the interrupted run had put aside: put back)",
             setup.dir.display()
         )),
         "{:?}",
         report.warnings
     );
-    assert!(!killed_before.exists() && !put_aside.exists());
+    assert!(!killed_before.exists() && !put_aside.exists() && !draft.exists());
     assert_eq!(
         running.exists(),
         std::path::Path::new("/proc/self").exists(),
