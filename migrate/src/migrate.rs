@@ -4,22 +4,21 @@
 //! the cursor recorded after each committed batch; counts, a rate limit and a
 //! progress bar; a dry run that writes nothing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use signring::django::{RotateError, SESSION_USER_ID_KEY, SessionAuthHash, SessionCodec};
-use signring::json::{Map, Value};
-use signring::{Error, KeyRing, Options, UnixTime};
+use signring::django::{SessionAuthHash, SessionCodec};
+use signring::{KeyRing, Options, UnixTime};
 
 use crate::error::MigrateError;
 use crate::fleet::FleetWatch;
-use crate::pickle;
+use crate::parallel;
 use crate::progress::Progress;
 use crate::rate::RateLimit;
 use crate::report::Report;
 use crate::state::StateFile;
-use crate::store::{Rewrite, SessionStore, StoredSession, ValueFormat};
+use crate::store::{SessionStore, ValueFormat};
 
 /// The default number of sessions per batch (and per transaction).
 pub const DEFAULT_BATCH_SIZE: usize = 1000;
@@ -65,16 +64,17 @@ const TRANSIENT_RETRIES: u32 = 3;
 /// ```
 #[derive(Debug)]
 pub struct Migrator {
-    codec: SessionCodec,
-    auth: SessionAuthHash,
+    pub(crate) codec: SessionCodec,
+    pub(crate) auth: SessionAuthHash,
     key_ids: Vec<String>,
     options: Options,
     batch_size: usize,
     max_rate: Option<f64>,
-    dry_run: bool,
+    pub(crate) dry_run: bool,
     state: Option<PathBuf>,
     max_sessions: Option<u64>,
     progress: bool,
+    pub(crate) threads: NonZeroUsize,
 }
 
 /// Builds a [`Migrator`].
@@ -104,9 +104,19 @@ pub struct MigratorBuilder<'r> {
     state: Option<PathBuf>,
     max_sessions: Option<u64>,
     progress: bool,
+    threads: Option<NonZeroUsize>,
 }
 
 impl MigratorBuilder<'_> {
+    /// Threads that verify and re-encode each batch (default: the
+    /// machine's parallelism, at most 8; reading and writing stay on the
+    /// calling thread's connection). Batches under 128 sessions stay on one
+    /// thread.
+    pub fn threads(mut self, threads: NonZeroUsize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
     /// The options every codec shares: Django version (which decides the
     /// format written: legacy for 2.2), algorithm, clock, observer.
     pub fn options(mut self, options: Options) -> Self {
@@ -202,17 +212,9 @@ impl MigratorBuilder<'_> {
             state: self.state,
             max_sessions: self.max_sessions,
             progress: self.progress,
+            threads: self.threads.unwrap_or_else(parallel::default_threads),
         })
     }
-}
-
-/// What one batch comes to, before it is written.
-struct Plan {
-    tally: Report,
-    rewrites: Vec<Rewrite>,
-    hash_rewritten: Vec<bool>,
-    /// Keys of the sessions that verified and are not rewritten.
-    fresh_keys: Vec<String>,
 }
 
 impl Migrator {
@@ -228,6 +230,7 @@ impl Migrator {
             state: None,
             max_sessions: None,
             progress: false,
+            threads: None,
         }
     }
 
@@ -392,162 +395,6 @@ impl Migrator {
         }
         Ok((plan.tally, batch.next))
     }
-
-    /// Signed sessions (`db`, `cached_db`, `file`).
-    fn plan_signed(
-        &self,
-        sessions: &[StoredSession],
-        store: &mut dyn SessionStore,
-        fleet: &mut FleetWatch,
-        now: UnixTime,
-    ) -> Result<Plan, MigrateError> {
-        let mut plan = self.empty_plan();
-        let mut decoded = Vec::with_capacity(sessions.len());
-        let mut user_ids = BTreeSet::new();
-        for session in sessions {
-            let Ok(text) = std::str::from_utf8(&session.value) else {
-                plan.tally.count_undecodable("not_utf8");
-                continue;
-            };
-            match self.codec.decode_at(text, now) {
-                Ok(found) => {
-                    fleet.observe(&found.record)?;
-                    if let Some(id) = user_id(&found.session) {
-                        user_ids.insert(id);
-                    }
-                    decoded.push((session, text, found));
-                }
-                Err(error) => plan.tally.count_undecodable(error_reason(&error)),
-            }
-        }
-        let passwords = lookup(store, user_ids)?;
-        for (session, text, found) in decoded {
-            *plan
-                .tally
-                .by_key
-                .entry(found.record.key_id.to_string())
-                .or_default() += 1;
-            let stale = found.record.stale;
-            let timestamp = found.record.timestamp;
-            let rotated = self.codec.rotate_decoded(
-                text,
-                found,
-                &self.auth,
-                |id| passwords.get(id).cloned(),
-                now,
-            );
-            match rotated {
-                Ok(rotated) if !rotated.was_stale => plan.fresh(session),
-                Ok(rotated) => {
-                    plan.rewrite(session, rotated.data.into_bytes(), rotated.hash_rewritten)
-                }
-                Err(RotateError::Decode(error)) => {
-                    plan.tally.count_undecodable(error_reason(&error))
-                }
-                // Django logs these out whatever the key: re-sign the data
-                // (the user may keep anonymous data), leave the hash alone.
-                Err(other) => {
-                    plan.tally.logged_out += 1;
-                    plan.tally.users_missing += u64::from(matches!(other, RotateError::UserGone));
-                    if stale {
-                        // Decoded again: rare (the user is gone, has no hash or
-                        // changed the password).
-                        let encoded = self.codec.decode_at(text, now).and_then(|found| {
-                            let timestamp = timestamp.unwrap_or_else(|| whole_secs(now));
-                            self.codec.encode_with_timestamp(&found.session, timestamp)
-                        });
-                        match encoded {
-                            Ok(data) => plan.rewrite(session, data.into_bytes(), false),
-                            Err(error) => plan.tally.count_undecodable(error_reason(&error)),
-                        }
-                    } else {
-                        plan.fresh(session);
-                    }
-                }
-            }
-        }
-        Ok(plan)
-    }
-
-    /// Pickled sessions (`cache`): only `_auth_user_hash` depends on a key.
-    fn plan_pickled(
-        &self,
-        sessions: &[StoredSession],
-        store: &mut dyn SessionStore,
-        now: UnixTime,
-    ) -> Result<Plan, MigrateError> {
-        let mut plan = self.empty_plan();
-        let mut parsed = Vec::with_capacity(sessions.len());
-        let mut user_ids = BTreeSet::new();
-        for session in sessions {
-            match pickle::SessionPickle::parse(&session.value) {
-                Ok(found) => {
-                    if let (Some(id), Some(_)) = (&found.user_id, &found.auth_hash) {
-                        user_ids.insert(id.clone());
-                    }
-                    parsed.push((session, found));
-                }
-                Err(error) => plan.tally.count_undecodable(error.reason()),
-            }
-        }
-        let passwords = lookup(store, user_ids)?;
-        for (session, found) in parsed {
-            let (Some(id), Some(stored)) = (&found.user_id, &found.auth_hash) else {
-                // Anonymous, or a user without a hash (which Django logs out):
-                // nothing here depends on a key.
-                plan.tally.logged_out += u64::from(found.user_id.is_some());
-                plan.tally.fresh += 1;
-                continue;
-            };
-            let Some(password) = passwords.get(id) else {
-                plan.tally.logged_out += 1;
-                plan.tally.users_missing += 1;
-                plan.tally.fresh += 1;
-                continue;
-            };
-            let Some(record) = self.auth.verify_at(&stored.text, password, now) else {
-                // The password changed: Django logs it out whatever the key.
-                plan.tally.logged_out += 1;
-                plan.tally.fresh += 1;
-                continue;
-            };
-            *plan
-                .tally
-                .by_key
-                .entry(record.key_id.to_string())
-                .or_default() += 1;
-            if !record.stale {
-                plan.fresh(session);
-                continue;
-            }
-            match found.with_auth_hash(&session.value, &self.auth.hash(password)) {
-                Some(value) => plan.rewrite(session, value, true),
-                None => plan.tally.count_undecodable("auth_hash_length"),
-            }
-        }
-        Ok(plan)
-    }
-
-    fn empty_plan(&self) -> Plan {
-        Plan {
-            tally: Report::new(crate::Engine::Db, self.dry_run),
-            rewrites: Vec::new(),
-            hash_rewritten: Vec::new(),
-            fresh_keys: Vec::new(),
-        }
-    }
-}
-
-impl Plan {
-    fn fresh(&mut self, session: &StoredSession) {
-        self.tally.fresh += 1;
-        self.fresh_keys.push(session.key.clone());
-    }
-
-    fn rewrite(&mut self, session: &StoredSession, new: Vec<u8>, hash_rewritten: bool) {
-        self.rewrites.push(Rewrite::of(session, new));
-        self.hash_rewritten.push(hash_rewritten);
-    }
 }
 
 /// Adds a batch's counts to the run's.
@@ -568,42 +415,12 @@ fn merge(report: &mut Report, tally: Report) {
     }
 }
 
-/// The batch's users' password hashes, in one lookup.
-fn lookup(
-    store: &mut dyn SessionStore,
-    user_ids: BTreeSet<String>,
-) -> Result<HashMap<String, String>, MigrateError> {
-    if user_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let ids: Vec<String> = user_ids.into_iter().collect();
-    Ok(store.password_hashes(&ids)?)
-}
-
-/// `_auth_user_id` as text, as `rotate_at` reads it.
-fn user_id(session: &Map) -> Option<String> {
-    match session.get(SESSION_USER_ID_KEY)? {
-        Value::String(text) => Some(text.clone()),
-        other => signring::json::to_string(other).ok(),
-    }
-}
-
 /// The whole seconds a timestamp records, truncated as Python's
 /// `int(time.time())` (saturating far beyond any clock).
-fn whole_secs(time: UnixTime) -> i64 {
+pub(crate) fn whole_secs(time: UnixTime) -> i64 {
     // Float to integer conversion is only `as` in Rust: it truncates toward
     // zero, saturates and maps NaN to 0, which is what is wanted here.
     #[allow(clippy::cast_possible_truncation)]
     let secs = time.as_secs_f64().trunc() as i64;
     secs
-}
-
-/// The report's word for why a value does not decode.
-fn error_reason(error: &Error) -> &'static str {
-    match error {
-        Error::BadSignature => "bad_signature",
-        Error::Payload(_) => "payload",
-        Error::Expired { .. } => "expired",
-        _ => "malformed",
-    }
 }

@@ -151,3 +151,39 @@ fn refuses_identifiers_that_are_not_plain_names() {
     );
     assert!(UserTable::new("auth_user", "id\"", "password").is_err());
 }
+
+#[test]
+fn threads_change_nothing_but_the_speed() {
+    let django = signring::DjangoVersion::V5_2;
+    let counts = support::Counts {
+        users: 300,
+        anonymous: 90,
+    };
+    let ring = support::ring();
+    let mut results = Vec::new();
+    for threads in [1, 3] {
+        let mut db = SqliteDb::new();
+        let rows = crate::db_suite::load(&mut db, &counts, django);
+        let report = signring_migrate::Migrator::builder(&ring)
+            .options(support::options(django))
+            .batch_size(400)
+            .threads(std::num::NonZeroUsize::new(threads).unwrap())
+            .build()
+            .unwrap()
+            .run(db.store().as_mut())
+            .unwrap();
+        support::expect_report(&report, &counts);
+        let stored: Vec<(String, String)> = rows.iter().map(|row| db.row(&row.key)).collect();
+        let by_key: std::collections::HashMap<&str, &str> = rows
+            .iter()
+            .zip(&stored)
+            .map(|(row, (data, _))| (row.key.as_str(), data.as_str()))
+            .collect();
+        support::check_migrated(&rows, |key| by_key[key].to_owned(), django);
+        results.push((format!("{report:?}"), stored));
+    }
+    assert_eq!(
+        results[0], results[1],
+        "one thread and three write the same rows"
+    );
+}
