@@ -15,6 +15,9 @@ use crate::users::{LOOKUP_CHUNK, PasswordLookup, UserTable, text_forms};
 /// How long a statement waits for a lock the application holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The connection's page cache, in KiB (SQLite's negative `cache_size`).
+const CACHE_KIB: i64 = -65_536;
+
 /// A `django_session` table in an SQLite database.
 ///
 /// Reads by keyset pagination (`WHERE session_key > ? ORDER BY session_key
@@ -95,6 +98,12 @@ impl SqliteStore {
         let table = Identifier::new(table)?;
         connection
             .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| StoreError::connect(&target, e.to_string()))?;
+        // This connection's page cache (not the database's setting): a batch's
+        // changed pages stay in memory until its commit instead of spilling
+        // into the file mid-transaction.
+        connection
+            .pragma_update(None, "cache_size", CACHE_KIB)
             .map_err(|e| StoreError::connect(&target, e.to_string()))?;
         Ok(Self {
             connection,
