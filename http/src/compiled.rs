@@ -4,16 +4,17 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use http::HeaderValue;
 use signring::django::{
     Message, MessagesCookie, SignedCookie, quote_cookie_value, unquote_cookie_value,
 };
 use signring::json::{Map, Value};
 use signring::{KeyRing, KeyRole, MaxAge, Options, TimestampSigner, UnixTime, VerifyObserver};
 
-use crate::cookie_crate::{CookieCrateCodec, percent_decode, percent_encode};
+use crate::cookie_crate::{CookieCrateCodec, percent_decode, percent_encode, split_encoded};
 use crate::cookie_keys::CookieKeyRing;
 use crate::error::BuildError;
-use crate::record::{CookieRecord, CookieValue, Failure, VerifiedCookie};
+use crate::record::{CookieRecord, CookieValue, Failure, Stored, VerifiedCookie};
 use crate::spec::{CookieSpec, Format};
 
 /// The salt of Django's `signed_cookies` session backend.
@@ -132,8 +133,28 @@ impl Compiled {
         }
     }
 
-    /// Verifies the value found on the wire.
-    pub(crate) fn verify(&self, wire: &str) -> Result<Checked, Failure> {
+    /// Verifies the value found on the wire; `header` is the `Cookie` header
+    /// it was read from, where a value carried as it is stays.
+    pub(crate) fn verify(
+        &self,
+        wire: &str,
+        header: Option<&HeaderValue>,
+    ) -> Result<Checked, Failure> {
+        if let Verifier::CookieCrate(codec, keys) = &self.verifier
+            && let Some((digest, encoded)) = split_encoded(wire)
+        {
+            // The digest decoded apart: the value is decoded (copied) only
+            // when it has something to decode.
+            let value = percent_decode(encoded).ok_or(Failure::Malformed)?;
+            let found = codec
+                .verify_split(&digest, &value, || self.options.now())
+                .ok_or(Failure::BadSignature)?;
+            let stored = match value {
+                Cow::Borrowed(value) => Stored::text(header, value),
+                Cow::Owned(value) => Stored::Value(CookieValue::Text(value)),
+            };
+            return Ok(self.cookie_crate_checked(codec, keys, stored, found));
+        }
         let text = self.decode_wire(wire).ok_or(Failure::Malformed)?;
         let (value, record, salt_variant, resigned) = match &self.verifier {
             Verifier::DjangoSigned(cookie) => {
@@ -142,7 +163,7 @@ impl Compiled {
                     .then(|| cookie.resign(&verified).ok())
                     .flatten();
                 (
-                    CookieValue::Text(verified.value.to_owned()),
+                    Stored::text(header, verified.value),
                     CookieRecord::from_verification(&verified.record),
                     Some(verified.salt_variant),
                     resigned,
@@ -160,7 +181,12 @@ impl Compiled {
                     // Django's session would fail on it: not a session.
                     return Err(Failure::Payload);
                 };
-                (CookieValue::Session(map), record, None, resigned)
+                (
+                    Stored::Value(CookieValue::Session(map)),
+                    record,
+                    None,
+                    resigned,
+                )
             }
             Verifier::Messages(cookie) => {
                 let decoded = cookie.decode(&text).map_err(|e| Failure::of(&e))?;
@@ -181,7 +207,12 @@ impl Compiled {
                 } else {
                     None
                 };
-                (CookieValue::Messages(decoded), record, None, resigned)
+                (
+                    Stored::Value(CookieValue::Messages(decoded)),
+                    record,
+                    None,
+                    resigned,
+                )
             }
             Verifier::Signring(signer) => {
                 let verified = signer.unsign(&text).map_err(|e| Failure::of(&e))?;
@@ -190,7 +221,7 @@ impl Compiled {
                     .then(|| signer.resign(&verified).ok())
                     .flatten();
                 (
-                    CookieValue::Text((*verified.value()).to_owned()),
+                    Stored::text(header, verified.value()),
                     record,
                     None,
                     resigned,
@@ -200,8 +231,6 @@ impl Compiled {
                 let (value, found) = codec
                     .verify(&text, || self.options.now())
                     .ok_or(Failure::BadSignature)?;
-                let stale = found.role == KeyRole::Fallback;
-                let resigned = wanted(stale, found.role).then(|| codec.sign(value));
                 // The value is the end of the text, after the digest: a
                 // percent-decoded text's own allocation becomes the value.
                 let start = text.len() - value.len();
@@ -212,18 +241,8 @@ impl Compiled {
                     }
                     Cow::Borrowed(text) => text[start..].to_owned(),
                 };
-                let record = CookieRecord {
-                    key_index: found.index,
-                    key_id: keys
-                        .id(found.index)
-                        .cloned()
-                        .unwrap_or_else(|| signring::KeyId::new("?")),
-                    role: found.role,
-                    timestamp: None,
-                    stale,
-                    verification: None,
-                };
-                (CookieValue::Text(value), record, None, resigned)
+                let stored = Stored::Value(CookieValue::Text(value));
+                return Ok(self.cookie_crate_checked(codec, keys, stored, found));
             }
         };
         Ok(Checked {
@@ -234,6 +253,41 @@ impl Compiled {
                 salt_variant,
             },
         })
+    }
+
+    /// A verified `cookie` crate value with its record and, when stale, its
+    /// re-signed value.
+    fn cookie_crate_checked(
+        &self,
+        codec: &CookieCrateCodec,
+        keys: &CookieKeyRing,
+        value: Stored,
+        found: crate::cookie_crate::Match,
+    ) -> Checked {
+        let stale = found.role == KeyRole::Fallback;
+        let cookie = VerifiedCookie {
+            value,
+            record: CookieRecord {
+                key_index: found.index,
+                key_id: keys
+                    .id(found.index)
+                    .cloned()
+                    .unwrap_or_else(|| signring::KeyId::new("?")),
+                role: found.role,
+                timestamp: None,
+                stale,
+                verification: None,
+            },
+            salt_variant: None,
+        };
+        let reissue = wanted(stale, found.role)
+            .then(|| {
+                cookie
+                    .text()
+                    .map(|text| self.encode_wire(&codec.sign(text)).into_owned())
+            })
+            .flatten();
+        Checked { cookie, reissue }
     }
 
     /// A text value signed with the current key, encoded for the wire.

@@ -131,16 +131,17 @@ pub(crate) fn utf8<'h>(
 }
 
 /// The last value of cookie `name` in these `Cookie` headers (Django's and
-/// cookie-rs's readers both let the last one win).
+/// cookie-rs's readers both let the last one win), with the header it is in.
 pub(crate) fn last_value<'h>(
     headers: impl Iterator<Item = &'h HeaderValue>,
     name: &str,
-) -> Option<&'h str> {
-    utf8(headers)
-        .flat_map(cookie_pairs)
-        .filter(|(n, _)| *n == name)
+) -> Option<(&'h HeaderValue, &'h str)> {
+    headers
+        .filter_map(|h| Some((h, core::str::from_utf8(h.as_bytes()).ok()?)))
+        .flat_map(|(h, text)| cookie_pairs(text).map(move |pair| (h, pair)))
+        .filter(|(_, (n, _))| *n == name)
         .last()
-        .map(|(_, v)| v)
+        .map(|(h, (_, v))| (h, v))
 }
 
 /// A `Set-Cookie` value split into its trimmed name, its raw value and the
@@ -242,9 +243,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(COOKIE, "a=1; b=2".parse().unwrap());
         headers.append(COOKIE, "a=3".parse().unwrap());
-        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "a"), Some("3"));
-        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "b"), Some("2"));
-        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "c"), None);
+        let value = |name| last_value(headers.get_all(COOKIE).iter(), name).map(|(_, v)| v);
+        assert_eq!(value("a"), Some("3"));
+        assert_eq!(value("b"), Some("2"));
+        assert_eq!(value("c"), None);
     }
 
     #[test]
