@@ -25,7 +25,10 @@ enum Verifier {
     // Built once per ring generation; boxed to keep the enum small.
     DjangoSigned(Box<SignedCookie>),
     Session(TimestampSigner),
-    Messages(MessagesCookie),
+    /// The second one re-encodes single-value cookies: `rotate_at` decodes
+    /// them again, so it reports to no observer (one cookie, one observed
+    /// verification).
+    Messages(MessagesCookie, Box<MessagesCookie>),
     Signring(TimestampSigner),
     CookieCrate(CookieCrateCodec, Arc<CookieKeyRing>),
 }
@@ -81,11 +84,19 @@ impl Compiled {
                 }
                 Verifier::Session(builder.build()?)
             }
-            Format::DjangoMessages => Verifier::Messages(
-                MessagesCookie::builder(need_ring()?)
-                    .options(options.clone())
-                    .build()?,
-            ),
+            Format::DjangoMessages => {
+                let silent = options.clone().observer(Arc::new(Silent));
+                Verifier::Messages(
+                    MessagesCookie::builder(need_ring()?)
+                        .options(options.clone())
+                        .build()?,
+                    Box::new(
+                        MessagesCookie::builder(need_ring()?)
+                            .options(silent)
+                            .build()?,
+                    ),
+                )
+            }
             Format::Signring { salt } => {
                 let mut builder = TimestampSigner::builder(need_ring()?)
                     .salt(salt.clone())
@@ -188,7 +199,7 @@ impl Compiled {
                     resigned,
                 )
             }
-            Verifier::Messages(cookie) => {
+            Verifier::Messages(cookie, rotator) => {
                 let decoded = cookie.decode(&text).map_err(|e| Failure::of(&e))?;
                 let record = CookieRecord::from_verification(&decoded.record);
                 let resigned = if wanted(record.stale, record.role) {
@@ -198,7 +209,7 @@ impl Compiled {
                         .timestamp
                         .map_or_else(|| self.options.now(), |t| UnixTime::from_secs_f64(t as f64));
                     if decoded.single {
-                        cookie.rotate_at(&text, at).ok()
+                        rotator.rotate_at(&text, at).ok()
                     } else {
                         cookie
                             .encode_entries_at(&decoded.entries, decoded.not_finished, at)
@@ -296,7 +307,7 @@ impl Compiled {
             Verifier::DjangoSigned(cookie) => cookie.sign(value),
             Verifier::Signring(signer) => signer.sign(value),
             Verifier::CookieCrate(codec, _) => codec.sign(value),
-            Verifier::Session(_) | Verifier::Messages(_) => return None,
+            Verifier::Session(_) | Verifier::Messages(..) => return None,
         };
         Some(self.encode_wire(&signed).into_owned())
     }
@@ -317,7 +328,7 @@ impl Compiled {
     /// cookie: drop what does not fit before calling).
     pub(crate) fn sign_messages(&self, messages: &[Message]) -> Option<String> {
         match &self.verifier {
-            Verifier::Messages(cookie) => cookie
+            Verifier::Messages(cookie, _) => cookie
                 .encode_at(messages, false, self.options.now())
                 .ok()
                 .map(|s| self.encode_wire(&s).into_owned()),
@@ -352,6 +363,14 @@ impl Compiled {
     }
 }
 
+/// An observer that ignores everything.
+#[derive(Debug)]
+struct Silent;
+
+impl VerifyObserver for Silent {
+    fn observe(&self, _: signring::Outcome, _: Option<usize>) {}
+}
+
 /// Re-issue only stale values, and never what a staged key verified.
 fn wanted(stale: bool, role: KeyRole) -> bool {
     stale && role != KeyRole::Staged
@@ -368,6 +387,59 @@ mod tests {
             spec = spec.max_age(max_age);
         }
         Compiled::build(&spec, Some(&ring), None, &Options::new(), None).unwrap()
+    }
+
+    #[test]
+    fn a_stale_single_value_messages_cookie_is_verified_once() {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        #[derive(Debug, Default)]
+        struct Count(AtomicUsize);
+        impl VerifyObserver for Count {
+            fn observe(&self, _: signring::Outcome, _: Option<usize>) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        const OLD: &str = "unit-test-old-key-0123456789abcdefghijklmnopqrstuvwxyz";
+        let old = KeyRing::new(OLD).unwrap();
+        let mut ring = old.clone();
+        ring.rotate("unit-test-new-key-0123456789abcdefghijklmnopqrstuvwxyz")
+            .unwrap();
+        // One message, not a list of them (Django's `_decode` reads it), signed
+        // as Django's cookie signer does: key "django.http.cookies" + key.
+        let single: Value = signring::json::from_str(r#"["__json_message",0,20,"Hi"]"#).unwrap();
+        let cookie_signer = KeyRing::new(format!("django.http.cookies{OLD}")).unwrap();
+        let salt = MessagesCookie::builder(&old)
+            .build()
+            .unwrap()
+            .salt()
+            .to_owned();
+        let value = TimestampSigner::builder(&cookie_signer)
+            .salt(salt)
+            .build()
+            .unwrap()
+            .sign_object(&single, true)
+            .unwrap();
+        let count = Arc::new(Count::default());
+        let options = Options::new().observer(count.clone());
+        let compiled = Compiled::build(
+            &CookieSpec::django_messages(),
+            Some(&ring),
+            None,
+            &options,
+            None,
+        )
+        .unwrap();
+        let checked = compiled.verify(&value, None).unwrap();
+        assert!(checked.cookie.messages().is_some_and(|m| m.single));
+        assert!(checked.reissue.is_some());
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        // The re-issued value reads the same with the new key alone.
+        let new_only = MessagesCookie::builder(&ring.without_fallbacks())
+            .build()
+            .unwrap();
+        let reissued = unquote_cookie_value(&checked.reissue.unwrap());
+        let decoded = new_only.decode(&reissued).unwrap();
+        assert_eq!((decoded.single, decoded.entries.len()), (true, 1));
     }
 
     #[test]
