@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::cookie_keys::CookieKeyRing;
+use crate::header::find_byte;
 
 /// Length of the base64 digest in front of the value.
 pub(crate) const DIGEST_LEN: usize = 44;
@@ -276,7 +277,7 @@ pub(crate) fn split_encoded(wire: &str) -> Option<([u8; DIGEST_LEN], &str)> {
         // Runs without `%` are copied whole.
         let rest = bytes.get(read..)?;
         let room = (DIGEST_LEN - written).min(rest.len());
-        let run = rest[..room].iter().position(|&b| b == b'%').unwrap_or(room);
+        let run = find_byte::<b'%'>(&rest[..room]).unwrap_or(room);
         digest[written..written + run].copy_from_slice(&rest[..run]);
         written += run;
         read += run;
