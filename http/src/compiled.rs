@@ -4,16 +4,17 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use http::HeaderValue;
 use signring::django::{
     Message, MessagesCookie, SignedCookie, quote_cookie_value, unquote_cookie_value,
 };
 use signring::json::{Map, Value};
 use signring::{KeyRing, KeyRole, MaxAge, Options, TimestampSigner, UnixTime, VerifyObserver};
 
-use crate::cookie_crate::{CookieCrateCodec, percent_decode, percent_encode};
+use crate::cookie_crate::{CookieCrateCodec, percent_decode, percent_encode, split_encoded};
 use crate::cookie_keys::CookieKeyRing;
 use crate::error::BuildError;
-use crate::record::{CookieRecord, CookieValue, Failure, VerifiedCookie};
+use crate::record::{CookieRecord, CookieValue, Failure, Stored, VerifiedCookie};
 use crate::spec::{CookieSpec, Format};
 
 /// The salt of Django's `signed_cookies` session backend.
@@ -24,7 +25,10 @@ enum Verifier {
     // Built once per ring generation; boxed to keep the enum small.
     DjangoSigned(Box<SignedCookie>),
     Session(TimestampSigner),
-    Messages(MessagesCookie),
+    /// The second one re-encodes single-value cookies: `rotate_at` decodes
+    /// them again, so it reports to no observer (one cookie, one observed
+    /// verification).
+    Messages(MessagesCookie, Box<MessagesCookie>),
     Signring(TimestampSigner),
     CookieCrate(CookieCrateCodec, Arc<CookieKeyRing>),
 }
@@ -80,11 +84,19 @@ impl Compiled {
                 }
                 Verifier::Session(builder.build()?)
             }
-            Format::DjangoMessages => Verifier::Messages(
-                MessagesCookie::builder(need_ring()?)
-                    .options(options.clone())
-                    .build()?,
-            ),
+            Format::DjangoMessages => {
+                let silent = options.clone().observer(Arc::new(Silent));
+                Verifier::Messages(
+                    MessagesCookie::builder(need_ring()?)
+                        .options(options.clone())
+                        .build()?,
+                    Box::new(
+                        MessagesCookie::builder(need_ring()?)
+                            .options(silent)
+                            .build()?,
+                    ),
+                )
+            }
             Format::Signring { salt } => {
                 let mut builder = TimestampSigner::builder(need_ring()?)
                     .salt(salt.clone())
@@ -132,8 +144,28 @@ impl Compiled {
         }
     }
 
-    /// Verifies the value found on the wire.
-    pub(crate) fn verify(&self, wire: &str) -> Result<Checked, Failure> {
+    /// Verifies the value found on the wire; `header` is the `Cookie` header
+    /// it was read from, where a value carried as it is stays.
+    pub(crate) fn verify(
+        &self,
+        wire: &str,
+        header: Option<&HeaderValue>,
+    ) -> Result<Checked, Failure> {
+        if let Verifier::CookieCrate(codec, keys) = &self.verifier
+            && let Some((digest, encoded)) = split_encoded(wire)
+        {
+            // The digest decoded apart: the value is decoded (copied) only
+            // when it has something to decode.
+            let value = percent_decode(encoded).ok_or(Failure::Malformed)?;
+            let found = codec
+                .verify_split(&digest, &value, || self.options.now())
+                .ok_or(Failure::BadSignature)?;
+            let stored = match value {
+                Cow::Borrowed(value) => Stored::text(header, value),
+                Cow::Owned(value) => Stored::Value(CookieValue::Text(value)),
+            };
+            return Ok(self.cookie_crate_checked(codec, keys, stored, found));
+        }
         let text = self.decode_wire(wire).ok_or(Failure::Malformed)?;
         let (value, record, salt_variant, resigned) = match &self.verifier {
             Verifier::DjangoSigned(cookie) => {
@@ -142,7 +174,7 @@ impl Compiled {
                     .then(|| cookie.resign(&verified).ok())
                     .flatten();
                 (
-                    CookieValue::Text(verified.value.to_owned()),
+                    Stored::text(header, verified.value),
                     CookieRecord::from_verification(&verified.record),
                     Some(verified.salt_variant),
                     resigned,
@@ -160,9 +192,14 @@ impl Compiled {
                     // Django's session would fail on it: not a session.
                     return Err(Failure::Payload);
                 };
-                (CookieValue::Session(map), record, None, resigned)
+                (
+                    Stored::Value(CookieValue::Session(map)),
+                    record,
+                    None,
+                    resigned,
+                )
             }
-            Verifier::Messages(cookie) => {
+            Verifier::Messages(cookie, rotator) => {
                 let decoded = cookie.decode(&text).map_err(|e| Failure::of(&e))?;
                 let record = CookieRecord::from_verification(&decoded.record);
                 let resigned = if wanted(record.stale, record.role) {
@@ -172,7 +209,7 @@ impl Compiled {
                         .timestamp
                         .map_or_else(|| self.options.now(), |t| UnixTime::from_secs_f64(t as f64));
                     if decoded.single {
-                        cookie.rotate_at(&text, at).ok()
+                        rotator.rotate_at(&text, at).ok()
                     } else {
                         cookie
                             .encode_entries_at(&decoded.entries, decoded.not_finished, at)
@@ -181,7 +218,12 @@ impl Compiled {
                 } else {
                     None
                 };
-                (CookieValue::Messages(decoded), record, None, resigned)
+                (
+                    Stored::Value(CookieValue::Messages(decoded)),
+                    record,
+                    None,
+                    resigned,
+                )
             }
             Verifier::Signring(signer) => {
                 let verified = signer.unsign(&text).map_err(|e| Failure::of(&e))?;
@@ -190,7 +232,7 @@ impl Compiled {
                     .then(|| signer.resign(&verified).ok())
                     .flatten();
                 (
-                    CookieValue::Text((*verified.value()).to_owned()),
+                    Stored::text(header, verified.value()),
                     record,
                     None,
                     resigned,
@@ -200,8 +242,6 @@ impl Compiled {
                 let (value, found) = codec
                     .verify(&text, || self.options.now())
                     .ok_or(Failure::BadSignature)?;
-                let stale = found.role == KeyRole::Fallback;
-                let resigned = wanted(stale, found.role).then(|| codec.sign(value));
                 // The value is the end of the text, after the digest: a
                 // percent-decoded text's own allocation becomes the value.
                 let start = text.len() - value.len();
@@ -212,18 +252,8 @@ impl Compiled {
                     }
                     Cow::Borrowed(text) => text[start..].to_owned(),
                 };
-                let record = CookieRecord {
-                    key_index: found.index,
-                    key_id: keys
-                        .id(found.index)
-                        .cloned()
-                        .unwrap_or_else(|| signring::KeyId::new("?")),
-                    role: found.role,
-                    timestamp: None,
-                    stale,
-                    verification: None,
-                };
-                (CookieValue::Text(value), record, None, resigned)
+                let stored = Stored::Value(CookieValue::Text(value));
+                return Ok(self.cookie_crate_checked(codec, keys, stored, found));
             }
         };
         Ok(Checked {
@@ -236,13 +266,48 @@ impl Compiled {
         })
     }
 
+    /// A verified `cookie` crate value with its record and, when stale, its
+    /// re-signed value.
+    fn cookie_crate_checked(
+        &self,
+        codec: &CookieCrateCodec,
+        keys: &CookieKeyRing,
+        value: Stored,
+        found: crate::cookie_crate::Match,
+    ) -> Checked {
+        let stale = found.role == KeyRole::Fallback;
+        let cookie = VerifiedCookie {
+            value,
+            record: CookieRecord {
+                key_index: found.index,
+                key_id: keys
+                    .id(found.index)
+                    .cloned()
+                    .unwrap_or_else(|| signring::KeyId::new("?")),
+                role: found.role,
+                timestamp: None,
+                stale,
+                verification: None,
+            },
+            salt_variant: None,
+        };
+        let reissue = wanted(stale, found.role)
+            .then(|| {
+                cookie
+                    .text()
+                    .map(|text| self.encode_wire(&codec.sign(text)).into_owned())
+            })
+            .flatten();
+        Checked { cookie, reissue }
+    }
+
     /// A text value signed with the current key, encoded for the wire.
     pub(crate) fn sign_text(&self, value: &str) -> Option<String> {
         let signed = match &self.verifier {
             Verifier::DjangoSigned(cookie) => cookie.sign(value),
             Verifier::Signring(signer) => signer.sign(value),
             Verifier::CookieCrate(codec, _) => codec.sign(value),
-            Verifier::Session(_) | Verifier::Messages(_) => return None,
+            Verifier::Session(_) | Verifier::Messages(..) => return None,
         };
         Some(self.encode_wire(&signed).into_owned())
     }
@@ -263,7 +328,7 @@ impl Compiled {
     /// cookie: drop what does not fit before calling).
     pub(crate) fn sign_messages(&self, messages: &[Message]) -> Option<String> {
         match &self.verifier {
-            Verifier::Messages(cookie) => cookie
+            Verifier::Messages(cookie, _) => cookie
                 .encode_at(messages, false, self.options.now())
                 .ok()
                 .map(|s| self.encode_wire(&s).into_owned()),
@@ -298,6 +363,14 @@ impl Compiled {
     }
 }
 
+/// An observer that ignores everything.
+#[derive(Debug)]
+struct Silent;
+
+impl VerifyObserver for Silent {
+    fn observe(&self, _: signring::Outcome, _: Option<usize>) {}
+}
+
 /// Re-issue only stale values, and never what a staged key verified.
 fn wanted(stale: bool, role: KeyRole) -> bool {
     stale && role != KeyRole::Staged
@@ -314,6 +387,59 @@ mod tests {
             spec = spec.max_age(max_age);
         }
         Compiled::build(&spec, Some(&ring), None, &Options::new(), None).unwrap()
+    }
+
+    #[test]
+    fn a_stale_single_value_messages_cookie_is_verified_once() {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        #[derive(Debug, Default)]
+        struct Count(AtomicUsize);
+        impl VerifyObserver for Count {
+            fn observe(&self, _: signring::Outcome, _: Option<usize>) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        const OLD: &str = "unit-test-old-key-0123456789abcdefghijklmnopqrstuvwxyz";
+        let old = KeyRing::new(OLD).unwrap();
+        let mut ring = old.clone();
+        ring.rotate("unit-test-new-key-0123456789abcdefghijklmnopqrstuvwxyz")
+            .unwrap();
+        // One message, not a list of them (Django's `_decode` reads it), signed
+        // as Django's cookie signer does: key "django.http.cookies" + key.
+        let single: Value = signring::json::from_str(r#"["__json_message",0,20,"Hi"]"#).unwrap();
+        let cookie_signer = KeyRing::new(format!("django.http.cookies{OLD}")).unwrap();
+        let salt = MessagesCookie::builder(&old)
+            .build()
+            .unwrap()
+            .salt()
+            .to_owned();
+        let value = TimestampSigner::builder(&cookie_signer)
+            .salt(salt)
+            .build()
+            .unwrap()
+            .sign_object(&single, true)
+            .unwrap();
+        let count = Arc::new(Count::default());
+        let options = Options::new().observer(count.clone());
+        let compiled = Compiled::build(
+            &CookieSpec::django_messages(),
+            Some(&ring),
+            None,
+            &options,
+            None,
+        )
+        .unwrap();
+        let checked = compiled.verify(&value, None).unwrap();
+        assert!(checked.cookie.messages().is_some_and(|m| m.single));
+        assert!(checked.reissue.is_some());
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        // The re-issued value reads the same with the new key alone.
+        let new_only = MessagesCookie::builder(&ring.without_fallbacks())
+            .build()
+            .unwrap();
+        let reissued = unquote_cookie_value(&checked.reissue.unwrap());
+        let decoded = new_only.decode(&reissued).unwrap();
+        assert_eq!((decoded.single, decoded.entries.len()), (true, 1));
     }
 
     #[test]

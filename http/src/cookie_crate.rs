@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::cookie_keys::CookieKeyRing;
+use crate::header::find_byte;
 
 /// Length of the base64 digest in front of the value.
 pub(crate) const DIGEST_LEN: usize = 44;
@@ -197,24 +198,43 @@ impl CookieCrateCodec {
         signed: &'a str,
         now: impl Fn() -> UnixTime,
     ) -> Option<(&'a str, Match)> {
-        let found = self.find(signed, now);
-        if let Some(observer) = &self.observer {
-            match found {
-                Some((_, m)) => observer.observe(outcome(m.role), Some(m.index)),
-                None => observer.observe(Outcome::Failed, None),
-            }
-        }
+        // cookie-rs: `is_char_boundary(44)`, then split.
+        let found = if !signed.is_char_boundary(DIGEST_LEN) || signed.len() < DIGEST_LEN {
+            None
+        } else {
+            let (digest, value) = signed.split_at(DIGEST_LEN);
+            self.find(digest.as_bytes(), value, now).map(|m| (value, m))
+        };
+        self.observe(found.map(|(_, m)| m));
         found
     }
 
-    fn find<'a>(&self, signed: &'a str, now: impl Fn() -> UnixTime) -> Option<(&'a str, Match)> {
-        // cookie-rs: `is_char_boundary(44)`, then split; the digest is decoded
-        // by base64's standard engine (canonical, padded).
-        if !signed.is_char_boundary(DIGEST_LEN) || signed.len() < DIGEST_LEN {
-            return None;
+    /// Verifies a value whose digest was split off already (see
+    /// [`split_encoded`]).
+    pub(crate) fn verify_split(
+        &self,
+        digest: &[u8; DIGEST_LEN],
+        value: &str,
+        now: impl Fn() -> UnixTime,
+    ) -> Option<Match> {
+        let found = self.find(digest, value, now);
+        self.observe(found);
+        found
+    }
+
+    fn observe(&self, found: Option<Match>) {
+        if let Some(observer) = &self.observer {
+            match found {
+                Some(m) => observer.observe(outcome(m.role), Some(m.index)),
+                None => observer.observe(Outcome::Failed, None),
+            }
         }
-        let (digest, value) = signed.split_at(DIGEST_LEN);
-        // 44 padded characters hold at most 33 bytes; a SHA-256 MAC is 32.
+    }
+
+    fn find(&self, digest: &[u8], value: &str, now: impl Fn() -> UnixTime) -> Option<Match> {
+        // The digest is decoded by base64's standard engine (canonical,
+        // padded); 44 padded characters hold at most 33 bytes, a SHA-256 MAC
+        // is 32.
         let mut buffer = [0u8; 33];
         let length = STANDARD.decode_slice(digest, &mut buffer).ok()?;
         let digest = &buffer[..length];
@@ -228,11 +248,56 @@ impl CookieCrateCodec {
             let mut mac = mac.clone();
             mac.update(value.as_bytes());
             if mac.verify_slice(digest).is_ok() {
-                return Some((value, Match { index, role: *role }));
+                return Some(Match { index, role: *role });
             }
         }
         None
     }
+}
+
+/// Splits a value as it is on the wire (percent-encoded) into its digest,
+/// percent-decoded onto the stack, and the rest, still encoded — so that a
+/// value with nothing to decode is verified and kept without a copy. `None`
+/// unless the decoded digest is ASCII (cookie-rs's own digests always are):
+/// the caller then decodes the whole value, which keeps cookie-rs's reading
+/// of odd input (a character across byte 44, invalid UTF-8) exactly.
+pub(crate) fn split_encoded(wire: &str) -> Option<([u8; DIGEST_LEN], &str)> {
+    const fn hex(byte: u8) -> Option<u8> {
+        match byte {
+            b'0'..=b'9' => Some(byte - b'0'),
+            b'a'..=b'f' => Some(byte - b'a' + 10),
+            b'A'..=b'F' => Some(byte - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = wire.as_bytes();
+    let mut digest = [0u8; DIGEST_LEN];
+    let (mut read, mut written) = (0, 0);
+    while written < DIGEST_LEN {
+        // Runs without `%` are copied whole.
+        let rest = bytes.get(read..)?;
+        let room = (DIGEST_LEN - written).min(rest.len());
+        let run = find_byte::<b'%'>(&rest[..room]).unwrap_or(room);
+        digest[written..written + run].copy_from_slice(&rest[..run]);
+        written += run;
+        read += run;
+        if written == DIGEST_LEN {
+            break;
+        }
+        // A `%`, or the end of the input (then `?`).
+        let escaped = hex(*bytes.get(read + 1)?).zip(bytes.get(read + 2).and_then(|&b| hex(b)));
+        if let Some((high, low)) = escaped {
+            digest[written] = high << 4 | low;
+            read += 3;
+        } else {
+            digest[written] = b'%';
+            read += 1;
+        }
+        written += 1;
+    }
+    // Only ASCII bytes and three-byte escapes were read: `read` is a
+    // character boundary.
+    (digest.is_ascii() && wire.is_char_boundary(read)).then(|| (digest, &wire[read..]))
 }
 
 fn outcome(role: KeyRole) -> Outcome {
@@ -349,6 +414,63 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn split_digest_reads_as_decoding_the_whole_value() {
+        let key = Key::from(&[5u8; 64]);
+        let codec = CookieCrateCodec::new(&CookieKeyRing::new(key.clone()), None);
+        let now = || UnixTime::from_secs_f64(0.0);
+        // The whole-value reading (decode, then split at byte 44) is the
+        // reference; a split must give the same digest, value and verdict.
+        let check = |wire: &str| {
+            let whole = percent_decode(wire);
+            if let Some((digest, rest)) = split_encoded(wire) {
+                let digest_text = core::str::from_utf8(&digest).unwrap();
+                let rest = percent_decode(rest);
+                let joined = rest.as_ref().map(|rest| format!("{digest_text}{rest}"));
+                assert_eq!(joined.as_deref(), whole.as_deref(), "{wire:?}");
+                if let (Some(whole), Some(rest)) = (whole, rest) {
+                    let (value, m) = codec.verify(&whole, now).unzip();
+                    assert_eq!(m, codec.verify_split(&digest, &rest, now), "{wire:?}");
+                    if let Some(value) = value {
+                        assert_eq!(value, rest, "{wire:?}");
+                    }
+                }
+            }
+        };
+        let signed = Cookie::new("n", jar_signed(&key, "n", "a b/é%"))
+            .encoded()
+            .to_string();
+        let signed = &signed[2..];
+        check(signed);
+        for cut in 0..signed.len() {
+            if signed.is_char_boundary(cut) {
+                check(&signed[..cut]);
+            }
+        }
+        const PIECES: [&str; 12] = [
+            "A", "/", "%2F", "%2f", "%3D", "%", "%4", "%g1", "é", "%C3%A9", "%FF", "=",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..5_000 {
+            let mut wire = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for _ in 0..(state % 60) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                wire.push_str(PIECES[usize::try_from(state % 12).unwrap()]);
+            }
+            check(&wire);
+        }
+        assert!(split_encoded(&"A".repeat(43)).is_none());
+        assert_eq!(
+            split_encoded(&format!("{}%3Dxyz", "A".repeat(43))).map(|(_, rest)| rest),
+            Some("xyz")
+        );
     }
 
     #[test]

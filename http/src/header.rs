@@ -62,16 +62,21 @@ impl<'h> Iterator for Pairs<'h> {
 /// The position of the first `;`, eight bytes at a time (cookie values are
 /// long, separators few).
 fn find_semicolon(bytes: &[u8]) -> Option<usize> {
+    find_byte::<b';'>(bytes)
+}
+
+/// The position of the first `NEEDLE`, eight bytes at a time.
+pub(crate) fn find_byte<const NEEDLE: u8>(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    const SEMICOLONS: u64 = u64::from_le_bytes([b';'; 8]);
+    let needles = u64::from_le_bytes([NEEDLE; 8]);
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
         // `chunks_exact(8)`: always eight bytes.
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default()) ^ SEMICOLONS;
-        // The lowest flagged byte is the first zero byte, i.e. the first `;`
-        // (flags above it may be false: borrows only propagate upwards).
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default()) ^ needles;
+        // The lowest flagged byte is the first zero byte, i.e. the first
+        // needle (flags above it may be false: borrows only propagate upwards).
         let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
         if zeros != 0 {
             return usize::try_from(zeros.trailing_zeros() / 8)
@@ -83,7 +88,7 @@ fn find_semicolon(bytes: &[u8]) -> Option<usize> {
     words
         .remainder()
         .iter()
-        .position(|&byte| byte == b';')
+        .position(|&byte| byte == NEEDLE)
         .map(|i| offset + i)
 }
 
@@ -131,16 +136,17 @@ pub(crate) fn utf8<'h>(
 }
 
 /// The last value of cookie `name` in these `Cookie` headers (Django's and
-/// cookie-rs's readers both let the last one win).
+/// cookie-rs's readers both let the last one win), with the header it is in.
 pub(crate) fn last_value<'h>(
     headers: impl Iterator<Item = &'h HeaderValue>,
     name: &str,
-) -> Option<&'h str> {
-    utf8(headers)
-        .flat_map(cookie_pairs)
-        .filter(|(n, _)| *n == name)
+) -> Option<(&'h HeaderValue, &'h str)> {
+    headers
+        .filter_map(|h| Some((h, core::str::from_utf8(h.as_bytes()).ok()?)))
+        .flat_map(|(h, text)| cookie_pairs(text).map(move |pair| (h, pair)))
+        .filter(|(_, (n, _))| *n == name)
         .last()
-        .map(|(_, v)| v)
+        .map(|(h, (_, v))| (h, v))
 }
 
 /// A `Set-Cookie` value split into its trimmed name, its raw value and the
@@ -235,6 +241,8 @@ mod tests {
         }
         assert_eq!(find_semicolon(&[0x3A, 0x3B]), Some(1));
         assert_eq!(find_semicolon(&[0xBB; 9]), None);
+        assert_eq!(find_byte::<b'%'>(b"abcdefgh%3D"), Some(8));
+        assert_eq!(find_byte::<b'%'>(b"a;b"), None);
     }
 
     #[test]
@@ -242,9 +250,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(COOKIE, "a=1; b=2".parse().unwrap());
         headers.append(COOKIE, "a=3".parse().unwrap());
-        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "a"), Some("3"));
-        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "b"), Some("2"));
-        assert_eq!(last_value(headers.get_all(COOKIE).iter(), "c"), None);
+        let value = |name| last_value(headers.get_all(COOKIE).iter(), name).map(|(_, v)| v);
+        assert_eq!(value("a"), Some("3"));
+        assert_eq!(value("b"), Some("2"));
+        assert_eq!(value("c"), None);
     }
 
     #[test]

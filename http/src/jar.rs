@@ -11,7 +11,7 @@ use signring::json::Map;
 
 use crate::compiled::{Checked, Compiled};
 use crate::error::SetError;
-use crate::header::{cookie_headers, cookie_pairs, last_value, split_set_cookie, utf8};
+use crate::header::{cookie_headers, cookie_pairs, last_value, split_set_cookie};
 use crate::record::{CookieState, Failure, VerifiedCookie};
 use crate::snapshot::{Config, Snapshot};
 use crate::spec::CookieSpec;
@@ -158,25 +158,30 @@ impl Cookies {
         // eight declarations.
         let mut small = [None; 8];
         let mut large = Vec::new();
-        let found: &mut [Option<&str>] = if snapshot.cookies.len() <= small.len() {
+        let found: &mut [Option<(&HeaderValue, &str)>] = if snapshot.cookies.len() <= small.len() {
             &mut small[..snapshot.cookies.len()]
         } else {
             large.resize(snapshot.cookies.len(), None);
             &mut large
         };
         if !found.is_empty() {
-            for (name, value) in utf8(values.iter()).flat_map(cookie_pairs) {
-                if let Some(i) = snapshot.cookies.iter().position(|c| c.name() == name) {
-                    found[i] = Some(value);
+            for header in values.iter() {
+                let Ok(text) = core::str::from_utf8(header.as_bytes()) else {
+                    continue;
+                };
+                for (name, value) in cookie_pairs(text) {
+                    if let Some(i) = snapshot.cookies.iter().position(|c| c.name() == name) {
+                        found[i] = Some((header, value));
+                    }
                 }
             }
         }
         let mut slots = Slots::default();
         for (i, (wire, compiled)) in found.iter().zip(&snapshot.cookies).enumerate() {
-            if let Some(wire) = wire {
+            if let Some((header, wire)) = wire {
                 slots.push(
                     i,
-                    match compiled.verify(wire) {
+                    match compiled.verify(wire, Some(header)) {
                         Ok(checked) => Slot::Verified(checked),
                         Err(failure) => Slot::Failed(failure),
                     },
@@ -391,12 +396,12 @@ impl Cookies {
     /// ```
     #[must_use = "the result says whether the cookie verified"]
     pub fn verify(&self, spec: &CookieSpec) -> Option<Result<VerifiedCookie, Failure>> {
-        let wire = last_value(self.inner.headers.iter(), spec.name())?;
+        let (header, wire) = last_value(self.inner.headers.iter(), spec.name())?;
         let compiled = match self.inner.snapshot.compile(spec) {
             Ok(compiled) => compiled,
             Err(_) => return Some(Err(Failure::Malformed)),
         };
-        Some(compiled.verify(wire).map(|checked| {
+        Some(compiled.verify(wire, Some(header)).map(|checked| {
             if let Some(reissue) = checked.reissue {
                 self.changes().ad_hoc.push(AdHoc {
                     timestamp: checked.cookie.record.timestamp,

@@ -106,8 +106,9 @@ impl SignedCookieLayerBuilder {
     /// The options every signer is built with: Django version (default: the
     /// newest), algorithm, clock (the layer also computes `Max-Age` on it),
     /// `try_every_key`, limits. An observer given here sees the Django and
-    /// signring formats; give it to [`observer`](Self::observer) instead to
-    /// see the `cookie` crate's format too.
+    /// signring formats, with key indexes as each request's ring numbers
+    /// them; give it to [`observer`](Self::observer) instead to see the
+    /// `cookie` crate's format too, with indexes that survive hot swaps.
     ///
     /// # Example
     ///
@@ -122,8 +123,13 @@ impl SignedCookieLayerBuilder {
     }
 
     /// Reports every verification, of every format, to `observer` (for
-    /// example a [`signring::VerifyCounters`]). Key indexes are positions in
-    /// the ring the request verified with.
+    /// example a [`signring::VerifyCounters`]). Key indexes stay with their
+    /// key across hot swaps: a key of the ring the layer was built with keeps
+    /// its position in that ring, and a key staged later gets the next free
+    /// index (the `cookie` crate's ring numbers its keys on its own). So
+    /// counters made from the ring given to the layer count its keys right
+    /// after any stage, promote or retire; keys added later are past their
+    /// end (`VerifyCounters` counts those as `failed`).
     ///
     /// # Example
     ///

@@ -1,6 +1,9 @@
 //! What the layer found for one declared cookie: its verified value with how
 //! it verified, or why it failed.
 
+use std::sync::OnceLock;
+
+use http::HeaderValue;
 use signring::django::{DecodedMessages, SaltVariant};
 use signring::json::Map;
 use signring::{KeyId, KeyRole, Verification};
@@ -65,11 +68,48 @@ pub enum CookieValue {
 /// # Example
 ///
 /// See [`Cookies`](crate::Cookies).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct VerifiedCookie {
-    pub(crate) value: CookieValue,
+    pub(crate) value: Stored,
     pub(crate) record: CookieRecord,
     pub(crate) salt_variant: Option<SaltVariant>,
+}
+
+/// Where a verified value is kept.
+#[derive(Clone)]
+pub(crate) enum Stored {
+    /// A decoded value (unquoted or percent-decoded text, a session, messages).
+    Value(CookieValue),
+    /// Text the request carried as it is: a range of its `Cookie` header (the
+    /// header's bytes are shared, not copied), made a [`CookieValue`] only if
+    /// [`VerifiedCookie::value`] asks for one.
+    InHeader {
+        header: HeaderValue,
+        start: usize,
+        end: usize,
+        value: OnceLock<Box<CookieValue>>,
+    },
+}
+
+impl Stored {
+    /// `text` kept in `header` when it is a slice of it, else copied.
+    pub(crate) fn text(header: Option<&HeaderValue>, text: &str) -> Self {
+        if let Some(header) = header {
+            let base = header.as_bytes().as_ptr().addr();
+            let at = text.as_ptr().addr();
+            if let Some(start) = at.checked_sub(base)
+                && start + text.len() <= header.len()
+            {
+                return Self::InHeader {
+                    header: header.clone(),
+                    start,
+                    end: start + text.len(),
+                    value: OnceLock::new(),
+                };
+            }
+        }
+        Self::Value(CookieValue::Text(text.to_owned()))
+    }
 }
 
 impl VerifiedCookie {
@@ -80,7 +120,14 @@ impl VerifiedCookie {
     /// See [`Cookies`](crate::Cookies).
     #[must_use]
     pub fn value(&self) -> &CookieValue {
-        &self.value
+        match &self.value {
+            Stored::Value(value) => value,
+            Stored::InHeader { value, .. } => value.get_or_init(|| {
+                Box::new(CookieValue::Text(
+                    self.text().unwrap_or_default().to_owned(),
+                ))
+            }),
+        }
     }
 
     /// The text of a text format's value.
@@ -91,8 +138,16 @@ impl VerifiedCookie {
     #[must_use]
     pub fn text(&self) -> Option<&str> {
         match &self.value {
-            CookieValue::Text(text) => Some(text),
-            _ => None,
+            Stored::Value(CookieValue::Text(text)) => Some(text),
+            Stored::Value(_) => None,
+            // Checked when the range was taken: the value verified as `&str`,
+            // and the header's bytes do not change.
+            Stored::InHeader {
+                header, start, end, ..
+            } => header
+                .as_bytes()
+                .get(*start..*end)
+                .and_then(|bytes| core::str::from_utf8(bytes).ok()),
         }
     }
 
@@ -104,7 +159,7 @@ impl VerifiedCookie {
     #[must_use]
     pub fn session(&self) -> Option<&Map> {
         match &self.value {
-            CookieValue::Session(map) => Some(map),
+            Stored::Value(CookieValue::Session(map)) => Some(map),
             _ => None,
         }
     }
@@ -117,7 +172,7 @@ impl VerifiedCookie {
     #[must_use]
     pub fn messages(&self) -> Option<&DecodedMessages> {
         match &self.value {
-            CookieValue::Messages(messages) => Some(messages),
+            Stored::Value(CookieValue::Messages(messages)) => Some(messages),
             _ => None,
         }
     }
@@ -150,6 +205,27 @@ impl VerifiedCookie {
     #[must_use]
     pub fn salt_variant(&self) -> Option<SaltVariant> {
         self.salt_variant
+    }
+}
+
+impl core::fmt::Debug for VerifiedCookie {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifiedCookie")
+            .field("value", self.value())
+            .field("record", &self.record)
+            .field("salt_variant", &self.salt_variant)
+            .finish()
+    }
+}
+
+impl PartialEq for VerifiedCookie {
+    fn eq(&self, other: &Self) -> bool {
+        let same_value = match (self.text(), other.text()) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self.value() == other.value(),
+            _ => false,
+        };
+        same_value && self.record == other.record && self.salt_variant == other.salt_variant
     }
 }
 
@@ -219,4 +295,48 @@ pub enum CookieState<'a> {
     Verified(&'a VerifiedCookie),
     /// It did not verify.
     Failed(Failure),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookie(value: Stored) -> VerifiedCookie {
+        VerifiedCookie {
+            value,
+            record: CookieRecord {
+                key_index: 0,
+                key_id: KeyId::new("k"),
+                role: KeyRole::Current,
+                timestamp: None,
+                stale: false,
+                verification: None,
+            },
+            salt_variant: None,
+        }
+    }
+
+    #[test]
+    fn text_kept_in_the_header_reads_as_a_copy_would() {
+        let header = HeaderValue::from_static("a=1; id=user-42; b=2");
+        let text = &header.to_str().unwrap()[8..15];
+        let kept = cookie(Stored::text(Some(&header), text));
+        assert!(matches!(kept.value, Stored::InHeader { .. }));
+        let copied = cookie(Stored::Value(CookieValue::Text("user-42".to_owned())));
+        assert_eq!(kept.text(), Some("user-42"));
+        assert_eq!(kept.value(), &CookieValue::Text("user-42".to_owned()));
+        assert_eq!(kept, copied);
+        assert_eq!(kept.clone(), copied);
+        assert_eq!(format!("{kept:?}"), format!("{copied:?}"));
+        assert_ne!(
+            kept,
+            cookie(Stored::Value(CookieValue::Text("user-43".to_owned())))
+        );
+        // Text that is not a slice of the header is copied.
+        assert!(matches!(
+            Stored::text(Some(&header), "user-42"),
+            Stored::Value(_)
+        ));
+        assert!(matches!(Stored::text(None, text), Stored::Value(_)));
+    }
 }

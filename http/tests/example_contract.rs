@@ -54,8 +54,13 @@ fn example_binary() -> std::path::PathBuf {
 }
 
 fn start(django: &str, fallbacks: &[&str]) -> Server {
+    start_with(django, fallbacks, &[])
+}
+
+fn start_with(django: &str, fallbacks: &[&str], extra: &[&str]) -> Server {
     let mut child = Command::new(example_binary())
         .args(["--listen", "127.0.0.1:0", "--django", django])
+        .args(extra)
         .env("SECRET_KEY", NEW)
         .env("SECRET_KEY_FALLBACKS", serde_json_list(fallbacks))
         .stdout(Stdio::piped())
@@ -344,5 +349,129 @@ async fn handlers_set_with_the_current_key_and_every_profile_starts() {
         .await;
         assert_eq!(response.status(), 200, "{profile}");
         assert_eq!(set_cookies(&response).len(), 1, "{profile}");
+    }
+}
+
+/// What a response says, for comparing the two modes: status, content type,
+/// body, and each `Set-Cookie` with its value decoded by `read`.
+async fn answer(
+    response: reqwest::Response,
+    read: impl Fn(&str, &str) -> String,
+) -> (u16, Option<String>, Vec<String>, String) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let cookies = set_cookies(&response)
+        .iter()
+        .map(|c| {
+            let (pair, attributes) = c.split_once("; ").unwrap_or((c, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            format!("{name}={}; {attributes}", read(name, value))
+        })
+        .collect();
+    (
+        status,
+        content_type,
+        cookies,
+        response.text().await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn without_the_layer_the_same_routes_give_the_same_answers() {
+    let layered = start("5.2", &[OLD]);
+    let plain = start_with("5.2", &[OLD], &["--no-layer"]);
+    let client = reqwest::Client::new();
+    let fresh = session_value(NEW, DjangoVersion::V5_2, now());
+    let expired = session_value(NEW, DjangoVersion::V5_2, now() - AGE as f64 - 10.0);
+    let color = SignedCookie::builder(&ring(NEW), "color")
+        .salt("ui")
+        .django(DjangoVersion::V5_2)
+        .build()
+        .unwrap()
+        .sign("blue");
+    let gets = [
+        ("/session".to_owned(), Some(format!("sessionid={fresh}"))),
+        (
+            "/session".to_owned(),
+            Some(format!("a=1; sessionid=x; sessionid={fresh}")),
+        ),
+        (
+            "/session".to_owned(),
+            Some(format!("sessionid={fresh}; sessionid=x")),
+        ),
+        ("/session".to_owned(), Some(format!("sessionid={expired}"))),
+        ("/session".to_owned(), Some("sessionid=garbage".to_owned())),
+        ("/session".to_owned(), None),
+        (
+            "/cookie/color?salt=ui".to_owned(),
+            Some(format!("other=1; color={color}")),
+        ),
+        (
+            "/cookie/color?salt=ui".to_owned(),
+            Some(format!("color=\"{color}\"")),
+        ),
+        (
+            "/cookie/color?salt=other".to_owned(),
+            Some(format!("color={color}")),
+        ),
+        ("/cookie/color".to_owned(), Some("color=blue".to_owned())),
+        ("/cookie/color?salt=ui".to_owned(), None),
+    ];
+    // Set-Cookie values are signed at the moment: compare what they decode to.
+    let read = |name: &str, value: &str| -> String {
+        if name == "sessionid" {
+            let session = session_codec(&ring(NEW), DjangoVersion::V5_2)
+                .decode(value)
+                .unwrap();
+            return json::to_string(&session.session).unwrap();
+        }
+        let salt = if name == "pref" { "s" } else { "ui" };
+        let cookie = SignedCookie::builder(&ring(NEW).without_fallbacks(), name)
+            .salt(salt)
+            .django(DjangoVersion::V5_2)
+            .build()
+            .unwrap();
+        cookie.unsign(value).unwrap().value.to_owned()
+    };
+    for (path, cookie) in &gets {
+        let mut answers = Vec::new();
+        for server in [&layered, &plain] {
+            let response = get(
+                &client,
+                &format!("{}{path}", server.base),
+                cookie.as_deref(),
+            )
+            .await;
+            answers.push(answer(response, read).await);
+        }
+        assert_eq!(answers[0], answers[1], "{path} {cookie:?}");
+    }
+    // Only the layer adds `Vary: Cookie` (and re-issues): the modes differ there.
+    let url = |server: &Server| format!("{}/session", server.base);
+    let response = get(&client, &url(&layered), None).await;
+    assert_eq!(response.headers()[VARY], "Cookie");
+    let response = get(&client, &url(&plain), None).await;
+    assert!(response.headers().get(VARY).is_none());
+    let posts = [
+        ("/session", r#"{"a":1,"b":[true,null]}"#),
+        ("/session", "not json"),
+        ("/cookie/pref?salt=s", "dark"),
+        ("/cookie/bad%3Bname", "x"),
+    ];
+    for (path, body) in posts {
+        let mut answers = Vec::new();
+        for server in [&layered, &plain] {
+            let response = client
+                .post(format!("{}{path}", server.base))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            answers.push(answer(response, read).await);
+        }
+        assert_eq!(answers[0], answers[1], "POST {path} {body}");
     }
 }
