@@ -37,6 +37,8 @@ pub struct PostgresStore {
     read: Option<Statement>,
     write: Option<Statement>,
     ids: Option<IdKind>,
+    /// The users' lookup, prepared once.
+    lookup: Option<Statement>,
 }
 
 /// How the user id column is compared.
@@ -108,6 +110,7 @@ impl PostgresStore {
             read: None,
             write: None,
             ids: None,
+            lookup: None,
         })
     }
 
@@ -264,6 +267,14 @@ impl PasswordLookup for PostgresStore {
             password = self.users.password_column().quoted('"'),
             table = self.users.table().quoted('"'),
         );
+        let statement = match &self.lookup {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self.client.prepare(&sql).map_err(|e| self.error(&e))?;
+                self.lookup = Some(statement.clone());
+                statement
+            }
+        };
         let mut found = HashMap::new();
         for chunk in user_ids.chunks(LOOKUP_CHUNK) {
             // The form each id is looked up by, mapped back to the id.
@@ -298,11 +309,11 @@ impl PasswordLookup for PostgresStore {
             let rows = match kind {
                 IdKind::Int2 | IdKind::Int4 | IdKind::Int8 => {
                     let numbers: Vec<i64> = forms.keys().filter_map(|f| f.parse().ok()).collect();
-                    self.client.query(&sql, &[&numbers])
+                    self.client.query(&statement, &[&numbers])
                 }
                 _ => {
                     let texts: Vec<&str> = forms.keys().map(String::as_str).collect();
-                    self.client.query(&sql, &[&texts])
+                    self.client.query(&statement, &[&texts])
                 }
             }
             .map_err(|e| self.error(&e))?;
