@@ -43,6 +43,19 @@ pub struct SqliteStore {
     users: UserTable,
     /// Whether the user id column has integer affinity (learnt on first use).
     integer_ids: Option<bool>,
+    /// Whether this connection switched the journal from `delete` to
+    /// `persist` (switched back on drop).
+    persist_journal: bool,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if self.persist_journal {
+            let _ = self
+                .connection
+                .pragma_update(None, "journal_mode", "delete");
+        }
+    }
 }
 
 impl SqliteStore {
@@ -105,12 +118,27 @@ impl SqliteStore {
         connection
             .pragma_update(None, "cache_size", CACHE_KIB)
             .map_err(|e| StoreError::connect(&target, e.to_string()))?;
+        // In the default rollback-journal mode, this connection keeps its
+        // journal file between commits instead of creating and deleting it
+        // for every batch (a per-connection setting; WAL and the other modes,
+        // which are the database's own, are left alone). Back to `delete`,
+        // which removes the file, when the store is dropped.
+        let journal: String = connection
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .map_err(|e| StoreError::connect(&target, e.to_string()))?;
+        let persist_journal = journal.eq_ignore_ascii_case("delete")
+            && connection
+                .pragma_update_and_check(None, "journal_mode", "persist", |row| {
+                    row.get::<_, String>(0)
+                })
+                .is_ok_and(|mode| mode.eq_ignore_ascii_case("persist"));
         Ok(Self {
             connection,
             target,
             table,
             users,
             integer_ids: None,
+            persist_journal,
         })
     }
 

@@ -187,3 +187,42 @@ fn threads_change_nothing_but_the_speed() {
         "one thread and three write the same rows"
     );
 }
+
+#[test]
+fn leaves_the_journal_mode_and_no_journal_file() {
+    let django = signring::DjangoVersion::V5_2;
+    let counts = support::Counts {
+        users: 5,
+        anonymous: 2,
+    };
+    let ring = support::ring();
+    for mode in ["delete", "wal", "truncate"] {
+        let mut db = SqliteDb::new();
+        crate::db_suite::load(&mut db, &counts, django);
+        let set: String = Connection::open(&db.path)
+            .unwrap()
+            .pragma_update_and_check(None, "journal_mode", mode, |row| row.get(0))
+            .unwrap();
+        assert_eq!(set, mode);
+        let report = signring_migrate::Migrator::builder(&ring)
+            .options(support::options(django))
+            .build()
+            .unwrap()
+            .run(db.store().as_mut())
+            .unwrap();
+        support::expect_report(&report, &counts);
+        let journal = std::path::PathBuf::from(format!("{}-journal", db.path.display()));
+        assert!(
+            !journal.exists(),
+            "{mode}: {} left behind",
+            journal.display()
+        );
+        // `delete` and `truncate` are each connection's own; `wal` is the
+        // database's, and stays.
+        let now: String = Connection::open(&db.path)
+            .unwrap()
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        assert_eq!(now, if mode == "wal" { "wal" } else { "delete" }, "{mode}");
+    }
+}
