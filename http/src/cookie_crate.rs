@@ -99,20 +99,22 @@ pub(crate) fn percent_encode(value: &str) -> Cow<'_, str> {
     String::from_utf8(out).map_or_else(|_| utf8_percent_encode(value, COOKIE).into(), Cow::Owned)
 }
 
+/// The value of one hex digit (either case).
+const fn hex(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// Percent-decodes a cookie value as `cookie::Cookie::parse_encoded` does
 /// (`percent_encoding::percent_decode_str(..).decode_utf8()`: `%` and two hex
 /// digits is a byte, any other `%` is itself); `None` when the result is not
 /// UTF-8 (cookie-rs drops such cookies). One allocation, of the input's
 /// length, when there is a `%`.
 pub(crate) fn percent_decode(value: &str) -> Option<Cow<'_, str>> {
-    const fn hex(byte: u8) -> Option<u8> {
-        match byte {
-            b'0'..=b'9' => Some(byte - b'0'),
-            b'a'..=b'f' => Some(byte - b'a' + 10),
-            b'A'..=b'F' => Some(byte - b'A' + 10),
-            _ => None,
-        }
-    }
     let bytes = value.as_bytes();
     let Some(first) = bytes.iter().position(|&b| b == b'%') else {
         return Some(Cow::Borrowed(value));
@@ -262,14 +264,6 @@ impl CookieCrateCodec {
 /// the caller then decodes the whole value, which keeps cookie-rs's reading
 /// of odd input (a character across byte 44, invalid UTF-8) exactly.
 pub(crate) fn split_encoded(wire: &str) -> Option<([u8; DIGEST_LEN], &str)> {
-    const fn hex(byte: u8) -> Option<u8> {
-        match byte {
-            b'0'..=b'9' => Some(byte - b'0'),
-            b'a'..=b'f' => Some(byte - b'a' + 10),
-            b'A'..=b'F' => Some(byte - b'A' + 10),
-            _ => None,
-        }
-    }
     let bytes = wire.as_bytes();
     let mut digest = [0u8; DIGEST_LEN];
     let (mut read, mut written) = (0, 0);

@@ -66,6 +66,15 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
+fn dry_run(ring: &signring::KeyRing, setup: &SessionDir) -> signring_migrate::Report {
+    Migrator::builder(ring)
+        .dry_run(true)
+        .build()
+        .unwrap()
+        .run(&mut store(setup))
+        .unwrap()
+}
+
 const COUNTS: Counts = Counts {
     users: 8,
     anonymous: 4,
@@ -129,12 +138,7 @@ fn dry_run_and_files_changed_meanwhile() {
         .iter()
         .map(|r| fs::read(path(&setup, r)).unwrap())
         .collect();
-    let dry = Migrator::builder(&ring)
-        .dry_run(true)
-        .build()
-        .unwrap()
-        .run(&mut store(&setup))
-        .unwrap();
+    let dry = dry_run(&ring, &setup);
     assert_eq!(dry.resigned, 13);
     let after: Vec<Vec<u8>> = setup
         .rows
@@ -278,12 +282,7 @@ fn leftovers_of_an_interrupted_run_are_cleaned_up() {
     fs::write(&running, b"another run's").unwrap();
 
     let before = listing(&setup.dir);
-    let dry = Migrator::builder(&ring)
-        .dry_run(true)
-        .build()
-        .unwrap()
-        .run(&mut store(&setup))
-        .unwrap();
+    let dry = dry_run(&ring, &setup);
     assert_eq!(listing(&setup.dir), before, "a dry run writes nothing");
     assert!(
         !dry.warnings.iter().any(|w| w.contains("temporary")),
