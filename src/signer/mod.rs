@@ -366,6 +366,7 @@ impl Signer {
 
 impl Signer {
     /// What this signer's values are verified for (kind, salt, separator).
+    #[cfg(feature = "django")]
     pub(crate) fn purpose(&self) -> Purpose {
         self.purpose
     }
