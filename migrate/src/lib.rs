@@ -6,7 +6,7 @@
 //! whoever stays away longer than the grace period is logged out, and the old
 //! key stays valid the whole time. This crate re-signs the sessions a site
 //! has already stored, where they live, with [`signring`]'s
-//! [`SessionCodec::rotate_at`](signring::django::SessionCodec::rotate_at):
+//! [`SessionCodec::rotate_decoded`](signring::django::SessionCodec::rotate_decoded):
 //! each keeps its data and its signing timestamp, its `_auth_user_hash` is
 //! rewritten to the current key's hash, and it is written back with a
 //! compare-and-set, so a session the running site changed meanwhile is
@@ -37,7 +37,7 @@
 //! | [`Engine::Db`] | `django_session` in SQLite ([`SqliteStore`]), PostgreSQL ([`PostgresStore`]), MySQL/MariaDB ([`MysqlStore`]) | `session_data`, re-signed; `expire_date` untouched |
 //! | [`Engine::CachedDb`] | as `db`, plus Redis ([`CachedDbStore`]) | the row, then the cache entry is deleted |
 //! | [`Engine::Cache`] | Redis ([`RedisCacheStore`]), Django's `RedisCache` or django-redis, pickle serializer, no compression | `_auth_user_hash` inside the pickle, in place, TTL kept |
-//! | [`Engine::File`] | `SESSION_FILE_PATH` ([`FileStore`]) | the file, through a temporary file and a rename, mtime kept |
+//! | [`Engine::File`] | `SESSION_FILE_PATH` ([`FileStore`]) | the file, through a temporary file and an atomic exchange (a rename where the file system has none), mtime kept |
 //!
 //! Signed-cookie sessions live in the browsers and cannot be migrated
 //! offline ([`EngineError::SignedCookies`]).
