@@ -1,6 +1,6 @@
 //! The `db` engine on MySQL and MariaDB (feature `mysql`; no TLS).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use mysql::consts::ColumnType;
 use mysql::prelude::Queryable as _;
@@ -33,6 +33,9 @@ pub struct MysqlStore {
     table: Identifier,
     users: UserTable,
     integer_ids: Option<bool>,
+    /// Whether the server takes `FOR UPDATE SKIP LOCKED` (MySQL 8.0,
+    /// MariaDB 10.6 and later); learnt on the first write.
+    skip_locked: bool,
 }
 
 impl core::fmt::Debug for MysqlStore {
@@ -71,6 +74,7 @@ impl MysqlStore {
             table,
             users,
             integer_ids: None,
+            skip_locked: true,
         })
     }
 
@@ -120,18 +124,46 @@ impl SessionStore for MysqlStore {
             "UPDATE {} SET session_data = ? WHERE session_key = ? AND session_data = BINARY ?",
             self.table.quoted('`')
         );
-        let result = (|| {
+        // The batch's rows are locked first, skipping any a transaction of
+        // the site holds: the migration never waits for the site's locks, so
+        // it is never in a deadlock with a request (which InnoDB would settle
+        // by failing the smaller transaction: the site's). A row skipped is
+        // being changed; it counts as changed meanwhile.
+        let lock = format!(
+            "SELECT session_key FROM {} WHERE session_key IN ({}) FOR UPDATE SKIP LOCKED",
+            self.table.quoted('`'),
+            vec!["?"; rewrites.len()].join(",")
+        );
+        let mut attempt = |skip_locked: bool| {
             let mut transaction = self.conn.start_transaction(TxOpts::default())?;
+            let locked: Option<HashSet<String>> = if skip_locked && !rewrites.is_empty() {
+                let keys: Vec<&str> = rewrites.iter().map(|r| r.key.as_str()).collect();
+                Some(transaction.exec(&lock, keys)?.into_iter().collect())
+            } else {
+                None
+            };
             let statement = transaction.prep(&sql)?;
             let mut written = Vec::with_capacity(rewrites.len());
             for rewrite in rewrites {
+                if locked.as_ref().is_some_and(|locked| !locked.contains(&rewrite.key)) {
+                    written.push(false);
+                    continue;
+                }
                 transaction.exec_drop(&statement, (&rewrite.new, &rewrite.key, &rewrite.old))?;
                 written.push(transaction.affected_rows() == 1);
             }
             // Dropping the transaction on an error above rolls it back.
             transaction.commit()?;
             Ok::<_, mysql::Error>(written)
-        })();
+        };
+        let result = match attempt(self.skip_locked) {
+            // ER_PARSE_ERROR: a server without SKIP LOCKED.
+            Err(mysql::Error::MySqlError(error)) if self.skip_locked && error.code == 1064 => {
+                self.skip_locked = false;
+                attempt(false)
+            }
+            other => other,
+        };
         result.map_err(|e| self.error(&e))
     }
 

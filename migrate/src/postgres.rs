@@ -204,11 +204,18 @@ impl SessionStore for PostgresStore {
 
     fn write_batch(&mut self, rewrites: &[Rewrite]) -> Result<Vec<bool>, StoreError> {
         if self.write.is_none() {
+            // Only rows no transaction of the site holds are locked and
+            // written (`SKIP LOCKED`): the migration never waits for the
+            // site's locks, so it is never in a deadlock with a request. A
+            // row skipped is being changed; it counts as changed meanwhile.
             let sql = format!(
-                "UPDATE {} AS s SET session_data = v.new \
-                 FROM unnest($1::text[], $2::text[], $3::text[]) AS v(k, old, new) \
-                 WHERE s.session_key = v.k AND s.session_data = v.old RETURNING s.session_key",
-                self.table.quoted('"')
+                "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS v(k, old, new)), \
+                 locked AS (SELECT s.session_key FROM {table} AS s JOIN v ON s.session_key = v.k \
+                            FOR UPDATE OF s SKIP LOCKED) \
+                 UPDATE {table} AS s SET session_data = v.new FROM v \
+                 WHERE s.session_key = v.k AND s.session_key IN (SELECT session_key FROM locked) \
+                 AND s.session_data = v.old RETURNING s.session_key",
+                table = self.table.quoted('"')
             );
             let statement = self.client.prepare(&sql).map_err(|e| self.error(&e))?;
             self.write = Some(statement);
