@@ -145,7 +145,10 @@ impl SessionStore for MysqlStore {
             let statement = transaction.prep(&sql)?;
             let mut written = Vec::with_capacity(rewrites.len());
             for rewrite in rewrites {
-                if locked.as_ref().is_some_and(|locked| !locked.contains(&rewrite.key)) {
+                if locked
+                    .as_ref()
+                    .is_some_and(|locked| !locked.contains(&rewrite.key))
+                {
                     written.push(false);
                     continue;
                 }
