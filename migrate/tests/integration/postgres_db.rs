@@ -181,3 +181,53 @@ fn connection_errors_never_show_the_password() {
         "{text}"
     );
 }
+
+#[test]
+fn never_waits_for_a_row_the_site_holds() {
+    let Some(mut db) = PostgresDb::new() else {
+        return;
+    };
+    let django = signring::DjangoVersion::V5_2;
+    let counts = support::Counts {
+        users: 5,
+        anonymous: 2,
+    };
+    let rows = crate::db_suite::load(&mut db, &counts, django);
+    let held = rows
+        .iter()
+        .find(|r| matches!(r.kind, support::Kind::LoggedIn(_)))
+        .unwrap();
+    // A transaction of the site holds the row (a slow request), and lets
+    // it go three seconds later: a migration that waited for it would then
+    // rewrite it.
+    let mut site = Client::connect(&db.url, NoTls).unwrap();
+    let (locked, wait) = std::sync::mpsc::channel();
+    let key = held.key.clone();
+    let holder = std::thread::spawn(move || {
+        let mut transaction = site.transaction().unwrap();
+        transaction
+            .query(
+                "SELECT 1 FROM django_session WHERE session_key = $1 FOR UPDATE",
+                &[&key],
+            )
+            .unwrap();
+        locked.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        transaction.commit().unwrap();
+    });
+    wait.recv().unwrap();
+    let ring = support::ring();
+    let report = signring_migrate::Migrator::builder(&ring)
+        .options(support::options(django))
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap();
+    holder.join().unwrap();
+    assert_eq!(report.skipped_concurrent, 1, "{report:?}");
+    assert_eq!(
+        db.row(&held.key).0,
+        held.data,
+        "the held row is left as it was"
+    );
+}
