@@ -34,7 +34,7 @@ pub(crate) const DRAFT: &str = ".new";
 pub(crate) const READY: &str = ".tmp";
 
 /// How many exchanges a restore tries while Django keeps saving the session.
-const RESTORE_ATTEMPTS: usize = 16;
+const RESTORE_ATTEMPTS: usize = 64;
 
 /// The temporary file name for rewriting `key` in this process.
 pub(crate) fn temp_name(cookie_name: &str, key: &str, stage: &str) -> String {
@@ -383,9 +383,20 @@ mod tests {
                     }
                     n += 1;
                     django_save(&dir.0, &path, format!("v{n}").as_bytes());
+                    // Django saves a session once per request at most.
+                    std::thread::sleep(std::time::Duration::from_micros(100));
                 }
                 (n, lost, transient)
             });
+            // Stops the saver however this loop ends (a panic here must not
+            // leave the scope waiting for it forever).
+            struct StopOnDrop<'a>(&'a AtomicBool);
+            impl Drop for StopOnDrop<'_> {
+                fn drop(&mut self) {
+                    self.0.store(true, Ordering::Relaxed);
+                }
+            }
+            let stopping = StopOnDrop(&stop);
             let mut written = 0u32;
             let mut can_exchange = true;
             for _ in 0..20_000 {
@@ -407,7 +418,7 @@ mod tests {
                 fs::write(&temp, &rewrite.new).unwrap();
                 written += u32::from(commit(&temp, &path, &rewrite, &mut can_exchange).unwrap());
             }
-            stop.store(true, Ordering::Relaxed);
+            drop(stopping);
             (saver.join().unwrap(), written)
         });
         let (saves, lost, transient) = saves;
