@@ -52,6 +52,20 @@ fn migrator(django: DjangoVersion) -> signring_migrate::MigratorBuilder<'static>
         .batch_size(7)
 }
 
+/// One migration of `db` with `ring` and the profile's options, defaults otherwise.
+pub fn migrate(
+    db: &mut dyn TestDb,
+    ring: &signring::KeyRing,
+    django: DjangoVersion,
+) -> signring_migrate::Report {
+    Migrator::builder(ring)
+        .options(support::options(django))
+        .build()
+        .unwrap()
+        .run(db.store().as_mut())
+        .unwrap()
+}
+
 const COUNTS: Counts = Counts {
     users: 30,
     anonymous: 10,

@@ -217,12 +217,7 @@ fn never_waits_for_a_row_the_site_holds() {
     });
     wait.recv().unwrap();
     let ring = support::ring();
-    let report = signring_migrate::Migrator::builder(&ring)
-        .options(support::options(django))
-        .build()
-        .unwrap()
-        .run(db.store().as_mut())
-        .unwrap();
+    let report = crate::db_suite::migrate(&mut db, &ring, django);
     holder.join().unwrap();
     assert_eq!(report.skipped_concurrent, 1, "{report:?}");
     assert_eq!(

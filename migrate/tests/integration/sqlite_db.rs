@@ -204,12 +204,7 @@ fn leaves_the_journal_mode_and_no_journal_file() {
             .pragma_update_and_check(None, "journal_mode", mode, |row| row.get(0))
             .unwrap();
         assert_eq!(set, mode);
-        let report = signring_migrate::Migrator::builder(&ring)
-            .options(support::options(django))
-            .build()
-            .unwrap()
-            .run(db.store().as_mut())
-            .unwrap();
+        let report = crate::db_suite::migrate(&mut db, &ring, django);
         support::expect_report(&report, &counts);
         let journal = std::path::PathBuf::from(format!("{}-journal", db.path.display()));
         assert!(
